@@ -1,0 +1,28 @@
+import { scrypt } from 'node:crypto';
+import { keyFromBytes, type CryptoKey } from './keys.js';
+
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** What restic 0.14 calibrates to on these machines' class (N=2^15, r=8); p=1 keeps `open` fast. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 32768, r: 8, p: 1 };
+export const SALT_SIZE = 64;
+
+/** simple-scrypt's Params.Check, which restic applies to key files. */
+export function validScryptParams({ N, r, p }: ScryptParams): boolean {
+  return Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0 && Number.isInteger(r) && r >= 1 && Number.isInteger(p) && p >= 1 && r * p < 2 ** 30;
+}
+
+/** scrypt(password, salt) → 64 bytes split into the user key (async: runs on libuv's pool). */
+export function deriveKey(password: string, salt: Uint8Array, params: ScryptParams): Promise<CryptoKey> {
+  return new Promise((resolve, reject) => {
+    const maxmem = 128 * params.N * params.r * (params.p + 2) + 32 * 1024 * 1024;
+    scrypt(Buffer.from(password, 'utf8'), salt, 64, { N: params.N, r: params.r, p: params.p, maxmem }, (err, out) => {
+      if (err) reject(err);
+      else resolve(keyFromBytes(new Uint8Array(out)));
+    });
+  });
+}

@@ -1,0 +1,3 @@
+export { ExitCode, type ExitCodeValue } from './exit-code.js';
+export { CofreError, type ErrorOptions } from './cofre-error.js';
+export * from './errors.js';

@@ -1,0 +1,1 @@
+export { toHex, fromHex, isId } from './hex.js';
