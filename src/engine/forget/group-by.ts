@@ -65,8 +65,8 @@ export function compareGoStrings(a: string, b: string): number {
 /**
  * restic's `GroupSnapshots`: snapshots with equal (hostname, sorted paths,
  * sorted tags) — restricted to the `by` fields — form one group. restic keeps
- * groups in a Go map (random order); here they are ordered by key so output is
- * deterministic. Snapshots are not modified.
+ * groups in a Go map (random order); here they are ordered by key (host, paths,
+ * tags; missing before present) so output is deterministic. Snapshots are not modified.
  */
 export function groupSnapshots<T extends GroupableSnapshot>(snapshots: T[], by: GroupBy): SnapshotGroup<T>[] {
   const groups = new Map<string, SnapshotGroup<T>>();
@@ -81,7 +81,21 @@ export function groupSnapshots<T extends GroupableSnapshot>(snapshots: T[], by: 
     if (!g) groups.set(id, (g = { key, snapshots: [] }));
     g.snapshots.push(sn);
   }
-  return [...groups.entries()].sort(([a], [b]) => compareGoStrings(a, b)).map(([, g]) => g);
+  return [...groups.values()].sort((a, b) => compareKeys(a.key, b.key));
+}
+
+// Host, then paths, then tags; a missing list sorts before any list.
+function compareKeys(a: GroupKey, b: GroupKey): number {
+  return compareGoStrings(a.hostname ?? '', b.hostname ?? '') || compareLists(a.paths, b.paths) || compareLists(a.tags, b.tags);
+}
+
+function compareLists(a: string[] | undefined, b: string[] | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const d = compareGoStrings(a[i]!, b[i]!);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /** restic's group header text, e.g. `host h1, path [/a /b], tags [x y]`. */
