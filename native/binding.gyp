@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "cofre_native",
-      "sources": ["poly1305.c"],
+      "sources": ["addon.c", "fs-extra.c"],
       "cflags": ["-O2"]
     }
   ]

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, timingSafeEqual } from 'node:crypto';
 import { IntegrityError } from '../errors/index.js';
 import type { CryptoKey } from './keys.js';
-import { native } from './native.js';
+import { native } from '../native/binding.js';
 
 export const IV_SIZE = 16;
 export const MAC_SIZE = 16;

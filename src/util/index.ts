@@ -1,1 +1,2 @@
 export { toHex, fromHex, isId } from './hex.js';
+export { mapLimit, Semaphore } from './concurrency.js';

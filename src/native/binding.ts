@@ -2,8 +2,17 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-interface NativeBinding {
+/** The C addon in native/: OpenSSL Poly1305 plus the file-system calls node:fs lacks. */
+export interface NativeBinding {
   poly1305(key: Uint8Array, message: Uint8Array, out: Uint8Array): void;
+  /** utimensat(AT_SYMLINK_NOFOLLOW) with nanoseconds. */
+  lutimesNs(path: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  /** NUL-separated attribute names. */
+  llistxattr(path: Buffer): Buffer;
+  lgetxattr(path: Buffer, name: string): Buffer;
+  lsetxattr(path: Buffer, name: string, value: Buffer): void;
+  /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
+  mknod(path: Buffer, mode: number, dev: number): void;
 }
 
 /**
@@ -26,7 +35,7 @@ function loadBinding(): NativeBinding {
     }
   }
   throw new Error(
-    `Cofre's native module (Poly1305 via OpenSSL) is not built: run 'npm install' (needs g++, make, python3). ` +
+    `Cofre's native module (native/, Poly1305 via OpenSSL and fs calls) is not built: run 'npm install' (needs g++, make, python3). ` +
       `Last error: ${String(lastError)}`,
   );
 }

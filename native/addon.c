@@ -44,6 +44,8 @@ static napi_value Poly1305(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+void register_fs_extra(napi_env env, napi_value exports);
+
 NAPI_MODULE_INIT() {
   poly_mac = EVP_MAC_fetch(NULL, "POLY1305", NULL);
   if (poly_mac == NULL) {
@@ -53,5 +55,6 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "poly1305", NAPI_AUTO_LENGTH, Poly1305, NULL, &fn);
   napi_set_named_property(env, exports, "poly1305", fn);
+  register_fs_extra(env, exports);
   return exports;
 }

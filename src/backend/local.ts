@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { BackendError, BackendNotFoundError } from '../errors/index.js';
+import { isId } from '../util/index.js';
+import { describeHandle, type Backend, type FileInfo, type FileType, type Handle } from './backend.js';
+
+const TYPE_DIRS: FileType[] = ['data', 'index', 'keys', 'locks', 'snapshots'];
+
+/** Writes durably and atomically: temp file, fsync, link to the final name (never overwrites), fsync dir. */
+export async function writeFileAtomic(finalPath: string, data: Uint8Array, mode = 0o400): Promise<void> {
+  const dir = path.dirname(finalPath);
+  const tmp = `${finalPath}-tmp-${randomBytes(6).toString('hex')}`;
+  const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+  try {
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await fh.write(data, off, Math.min(data.length - off, 8 << 20));
+      off += bytesWritten;
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fsp.chmod(tmp, mode);
+    // link() fails with EEXIST instead of replacing: a repository file is never overwritten.
+    await fsp.link(tmp, finalPath);
+  } finally {
+    await fsp.unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dir);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const dh = await fsp.open(dir, fsc.O_RDONLY);
+  try {
+    await dh.sync();
+  } catch (err) {
+    // Some file systems refuse fsync on directories; the rename is still as durable as they allow.
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL' && (err as NodeJS.ErrnoException).code !== 'ENOTSUP') throw err;
+  } finally {
+    await dh.close();
+  }
+}
+
+/** A repository in a local directory, laid out exactly like restic's local backend. */
+export class LocalBackend implements Backend {
+  readonly connections = 2;
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  filename(h: Handle): string {
+    if (h.type === 'config') return path.join(this.root, 'config');
+    if (!isId(h.name)) throw new BackendError(`invalid file name '${h.name}' for ${h.type}`);
+    if (h.type === 'data') return path.join(this.root, 'data', h.name.slice(0, 2), h.name);
+    return path.join(this.root, h.type, h.name);
+  }
+
+  async create(): Promise<void> {
+    await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
+    for (const t of TYPE_DIRS) await fsp.mkdir(path.join(this.root, t), { recursive: true, mode: 0o700 });
+    const dataDir = path.join(this.root, 'data');
+    for (let i = 0; i < 256; i++) await fsp.mkdir(path.join(dataDir, i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 });
+    await fsyncDir(this.root);
+  }
+
+  async save(h: Handle, data: Uint8Array): Promise<void> {
+    const file = this.filename(h);
+    try {
+      await writeFileAtomic(file, data);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && h.type === 'data') {
+        // restic tolerates missing data/xx fan-out directories; create on demand.
+        await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        return this.save(h, data);
+      }
+      if (code === 'EEXIST') throw new BackendError(`${describeHandle(h)} already exists in ${this.root}; refusing to overwrite`, { cause: err });
+      throw new BackendError(`cannot write ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async load(h: Handle, offset = 0, length = 0): Promise<Buffer> {
+    const file = this.filename(h);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(file, 'r');
+    } catch (err) {
+      throw this.wrap(err, h, 'open');
+    }
+    try {
+      if (offset === 0 && length === 0) return await fh.readFile();
+      if (length === 0) length = (await fh.stat()).size - offset;
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got !== length) throw new BackendError(`${describeHandle(h)}: short read (${got} of ${length} bytes at offset ${offset}); the file is truncated`);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(h: Handle): Promise<FileInfo> {
+    try {
+      const st = await fsp.stat(this.filename(h));
+      return { name: h.name, size: st.size };
+    } catch (err) {
+      throw this.wrap(err, h, 'stat');
+    }
+  }
+
+  async *list(type: FileType): AsyncIterable<FileInfo> {
+    if (type === 'config') return;
+    const dirs =
+      type === 'data'
+        ? (await fsp.readdir(path.join(this.root, 'data')).catch(() => [] as string[])).filter((d) => /^[0-9a-f]{2}$/.test(d)).map((d) => path.join(this.root, 'data', d))
+        : [path.join(this.root, type)];
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new BackendError(`cannot list ${dir}: ${(err as Error).message}`, { cause: err });
+      }
+      for (const name of names) {
+        if (!isId(name)) continue;
+        const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
+        if (st) yield { name, size: st.size };
+      }
+    }
+  }
+
+  async remove(h: Handle): Promise<void> {
+    try {
+      await fsp.unlink(this.filename(h));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new BackendError(`cannot remove ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private wrap(err: unknown, h: Handle, op: string): Error {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new BackendNotFoundError(`${describeHandle(h)} does not exist in ${this.root}`, { cause: err });
+    return new BackendError(`cannot ${op} ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { openBackend } from '../backend/index.js';
+import { UsageError } from '../errors/index.js';
+import { parseCompressionMode } from '../format/compression.js';
+import { RepoLock, Repository } from '../repository/index.js';
+import { readPassword } from './password.js';
+
+/** Options every command accepts (restic's global flags). */
+export interface GlobalOptions {
+  repo?: string;
+  repositoryFile?: string;
+  passwordFile?: string;
+  passwordCommand?: string;
+  keyHint?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: number;
+  noLock?: boolean;
+  compression?: string;
+  packSize?: string;
+  noCache?: boolean;
+  cacheDir?: string;
+  cacert?: string[];
+}
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+  json(v: unknown): void;
+  readonly isTTY: boolean;
+}
+
+export const stdio: Output = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  json: (v) => process.stdout.write(JSON.stringify(v) + '\n'),
+  isTTY: process.stdout.isTTY === true,
+};
+
+export function repoLocation(g: GlobalOptions, env = process.env): string {
+  let repo = g.repo ?? env['RESTIC_REPOSITORY'];
+  const file = g.repositoryFile ?? env['RESTIC_REPOSITORY_FILE'];
+  if (!repo && file) repo = readFileSync(file, 'utf8').trim();
+  if (!repo) throw new UsageError('Please specify repository location (-r or --repository-file)', { hint: 'or set RESTIC_REPOSITORY' });
+  return repo;
+}
+
+export interface OpenedRepo {
+  repo: Repository;
+  lock: RepoLock | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the repository from flags/env, verifies the password and takes the lock the command needs. */
+export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio): Promise<OpenedRepo> {
+  if (g.cacert?.length) process.env['NODE_EXTRA_CA_CERTS'] ??= g.cacert[0];
+  const backend = await openBackend(repoLocation(g));
+  const password = await readPassword(g, process.env);
+  const repo = await Repository.open(backend, password, {
+    ...(g.keyHint ? { keyHint: g.keyHint } : {}),
+    ...(g.compression ? { compression: parseCompressionMode(g.compression) } : {}),
+    ...(g.packSize ? { packSize: parsePackSize(g.packSize) } : process.env['RESTIC_PACK_SIZE'] ? { packSize: parsePackSize(process.env['RESTIC_PACK_SIZE']) } : {}),
+  });
+  if (!g.json && !g.quiet && g.verbose !== undefined && g.verbose > 0) {
+    out.err(`repository ${repo.config.id.slice(0, 8)} opened (version ${repo.version}) successfully, password is correct`);
+  }
+  const held = lock === 'none' || g.noLock ? undefined : await RepoLock.acquire(repo, lock === 'exclusive');
+  const release = async (): Promise<void> => {
+    await held?.release().catch(() => undefined);
+  };
+  activeLocks.add(release);
+  return {
+    repo,
+    lock: held,
+    close: async () => {
+      activeLocks.delete(release);
+      await release();
+      await backend.close();
+    },
+  };
+}
+
+/** Locks to release if the process is interrupted (SIGINT/SIGTERM). */
+export const activeLocks = new Set<() => Promise<void>>();
+
+function parsePackSize(s: string): number {
+  const mib = Number(s);
+  if (!Number.isInteger(mib) || mib < 4 || mib > 128) throw new UsageError(`pack size ${s} MiB is outside 4..128 MiB`);
+  return mib * 1024 * 1024;
+}

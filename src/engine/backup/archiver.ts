@@ -1,0 +1,245 @@
+import { promises as fsp, type BigIntStats } from 'node:fs';
+import path from 'node:path';
+import { encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
+import type { Repository } from '../../repository/index.js';
+import { Semaphore } from '../../util/index.js';
+import type { ChunkPool } from './chunk-pool.js';
+import type { ExcludeMatcher } from './excludes.js';
+import { groupName, nodeFromStat, userName } from './fs-node.js';
+import { formatLocal } from '../../repository/index.js';
+import { buildTargetTree, isVirtualDir, type VirtualDir } from './targets.js';
+import type { BackupCounters, BackupEvent } from './events.js';
+
+export interface ArchiverOptions {
+  excludes: ExcludeMatcher;
+  oneFileSystem: boolean;
+  onEvent?: ((e: BackupEvent) => void) | undefined;
+}
+
+type ParentTree = Map<string, TreeNode> | undefined;
+
+/** Walks the targets, saves file contents through the chunk pool and writes the tree blobs. */
+export class Archiver {
+  readonly counters: BackupCounters = {
+    filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
+    dataBlobs: 0, treeBlobs: 0, dataAdded: 0, dataAddedPacked: 0, totalFiles: 0, totalBytes: 0, errors: 0,
+  };
+  /** Files being read right now, for the progress display. */
+  readonly current = new Set<string>();
+  private readonly slots: Semaphore;
+  private readonly devices = new Set<bigint>();
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly pool: ChunkPool,
+    private readonly opts: ArchiverOptions,
+  ) {
+    // Files in flight (a few per worker) keep every core busy while bounding memory: a
+    // directory with a million entries is not expanded into a million pending promises.
+    this.slots = new Semaphore(pool.capacity * 4);
+  }
+
+  /** Saves all targets and returns the root tree id. */
+  async run(targets: string[], parentRoot: string | undefined): Promise<string> {
+    const root = buildTargetTree(targets);
+    const parent = parentRoot ? await this.loadParentTree(parentRoot) : undefined;
+    if (root.children.size === 1 && root.children.has('')) {
+      const only = root.children.get('') as { target: string };
+      const st = await fsp.lstat(only.target, { bigint: true });
+      this.devices.add(st.dev);
+      return (await this.saveDirContents(only.target, st, parent)).id;
+    }
+    return this.saveVirtual(root, parent);
+  }
+
+  /** Saves stdin as a single file named `filename` at the snapshot root (restic's --stdin). */
+  async runStdin(filename: string): Promise<string> {
+    const now = formatLocal(Date.now());
+    const node: TreeNode = {
+      name: Buffer.from(filename), type: 'file', mode: 0o644, mtime: now, atime: now, ctime: now,
+      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, content: [],
+    };
+    const user = userName(node.uid);
+    const group = groupName(node.gid);
+    if (user) node.user = user;
+    if (group) node.group = group;
+    const saved = await this.pool.saveFile(Buffer.from('/dev/stdin'), (n) => {
+      this.counters.totalBytes += n;
+    });
+    node.content = saved.content;
+    if (saved.size) node.size = BigInt(saved.size);
+    this.counters.filesNew++;
+    this.counters.totalFiles++;
+    this.counters.dataBlobs += saved.newBlobs;
+    this.counters.dataAdded += saved.addedBytes;
+    this.counters.dataAddedPacked += saved.addedPacked;
+    return this.saveTree([node]);
+  }
+
+  private async loadParentTree(id: string | undefined): Promise<ParentTree> {
+    if (!id) return undefined;
+    try {
+      const nodes = decodeTree(await this.repo.loadBlob('tree', id));
+      return new Map(nodes.map((n) => [n.name.toString('latin1'), n]));
+    } catch {
+      return undefined; // an unreadable parent only costs re-reading files
+    }
+  }
+
+  private async saveVirtual(dir: VirtualDir, parent: ParentTree): Promise<string> {
+    const nodes: Promise<TreeNode | undefined>[] = [];
+    for (const [name, child] of dir.children) {
+      const nameBuf = Buffer.from(name);
+      const prev = parent?.get(nameBuf.toString('latin1'));
+      if (isVirtualDir(child)) {
+        nodes.push(
+          (async () => {
+            const st = await fsp.lstat(child.fsPath, { bigint: true });
+            const node = await nodeFromStat(nameBuf, Buffer.from(child.fsPath), st);
+            node.subtree = await this.saveVirtual(child, await this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined));
+            return node;
+          })(),
+        );
+      } else {
+        const st = await this.lstat(child.target);
+        if (!st) continue;
+        this.devices.add(st.dev);
+        nodes.push(this.saveEntry(Buffer.from(child.target), nameBuf, st, prev, true));
+      }
+    }
+    return this.saveTree(await Promise.all(nodes));
+  }
+
+  private async lstat(p: string | Buffer): Promise<BigIntStats | undefined> {
+    try {
+      return await fsp.lstat(p, { bigint: true });
+    } catch (err) {
+      this.error(p, 'lstat', err);
+      return undefined;
+    }
+  }
+
+  private error(p: string | Buffer, during: string, err: unknown): void {
+    this.counters.errors++;
+    this.opts.onEvent?.({ type: 'error', path: p.toString(), during, message: (err as Error).message });
+  }
+
+  private async saveEntry(p: Buffer, name: Buffer, st: BigIntStats, prev: TreeNode | undefined, isTarget = false): Promise<TreeNode | undefined> {
+    const abs = path.resolve(p.toString());
+    if (!isTarget && this.opts.excludes.byPath(abs)) {
+      this.opts.onEvent?.({ type: 'excluded', path: abs });
+      return undefined;
+    }
+    let node: TreeNode;
+    try {
+      node = await nodeFromStat(name, p, st);
+    } catch (err) {
+      this.error(p, 'stat', err);
+      return undefined;
+    }
+    if (node.type === 'dir') {
+      if (!isTarget && this.opts.oneFileSystem && !this.devices.has(st.dev)) return undefined;
+      if (await this.opts.excludes.byMarker(abs)) {
+        this.opts.onEvent?.({ type: 'excluded', path: abs });
+        return undefined;
+      }
+      const parentTree = await this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined);
+      const r = await this.saveDirContents(p, st, parentTree);
+      node.subtree = r.id;
+      if (!prev || prev.type !== 'dir') this.counters.dirsNew++;
+      else if (prev.subtree === r.id) this.counters.dirsUnmodified++;
+      else this.counters.dirsChanged++;
+      return node;
+    }
+    if (node.type === 'file') {
+      if (this.opts.excludes.bySize(Number(st.size))) {
+        this.opts.onEvent?.({ type: 'excluded', path: abs });
+        return undefined;
+      }
+      return this.saveFile(p, node, prev);
+    }
+    return node;
+  }
+
+  private unchanged(node: TreeNode, prev: TreeNode | undefined): boolean {
+    return (
+      prev !== undefined && prev.type === 'file' && prev.content !== null &&
+      prev.size === node.size && prev.mtime === node.mtime && prev.ctime === node.ctime && prev.inode === node.inode &&
+      prev.content.every((id) => this.repo.hasBlob('data', id))
+    );
+  }
+
+  private async saveFile(p: Buffer, node: TreeNode, prev: TreeNode | undefined): Promise<TreeNode | undefined> {
+    const size = Number(node.size ?? 0n);
+    if (this.unchanged(node, prev)) {
+      node.content = prev!.content;
+      this.counters.filesUnmodified++;
+      this.counters.totalFiles++;
+      this.counters.totalBytes += size;
+      return node;
+    }
+    const shown = p.toString();
+    this.current.add(shown);
+    try {
+      const saved = await this.pool.saveFile(p, (n) => {
+        this.counters.totalBytes += n;
+      });
+      node.content = saved.content;
+      if (BigInt(saved.size) !== (node.size ?? 0n)) {
+        // The file changed while being read: record what was actually stored.
+        if (saved.size) node.size = BigInt(saved.size);
+        else delete node.size;
+      }
+      this.counters.dataBlobs += saved.newBlobs;
+      this.counters.dataAdded += saved.addedBytes;
+      this.counters.dataAddedPacked += saved.addedPacked;
+      this.counters.totalFiles++;
+      if (prev?.type === 'file') this.counters.filesChanged++;
+      else this.counters.filesNew++;
+      this.opts.onEvent?.({ type: 'file', path: shown, action: prev?.type === 'file' ? 'modified' : 'new', size: saved.size });
+      return node;
+    } catch (err) {
+      this.error(p, 'read', err);
+      return undefined;
+    } finally {
+      this.current.delete(shown);
+    }
+  }
+
+  private async saveDirContents(p: Buffer | string, st: BigIntStats, parent: ParentTree): Promise<{ id: string }> {
+    let names: Buffer[];
+    try {
+      names = (await fsp.readdir(p, { encoding: 'buffer' })) as Buffer[];
+    } catch (err) {
+      this.error(p, 'readdir', err);
+      names = [];
+    }
+    names.sort(Buffer.compare);
+    const base = typeof p === 'string' ? Buffer.from(p) : p;
+    const sep = base.length && base[base.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/');
+    const pending: Promise<TreeNode | undefined>[] = [];
+    for (const name of names) {
+      const child = Buffer.concat([base, sep, name]);
+      const st2 = await this.lstat(child);
+      if (!st2) continue;
+      const prev = parent?.get(name.toString('latin1'));
+      const isDir = (Number(st2.mode) & 0o170000) === 0o040000;
+      // Directories are walked depth-first; files run concurrently, bounded by the pool's slots.
+      if (isDir) {
+        pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
+      } else {
+        await this.slots.acquire();
+        pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.slots.release()));
+      }
+    }
+    void st;
+    return { id: await this.saveTree(await Promise.all(pending)) };
+  }
+
+  private async saveTree(nodes: (TreeNode | undefined)[]): Promise<string> {
+    const list = nodes.filter((n): n is TreeNode => n !== undefined).sort((a, b) => Buffer.compare(a.name, b.name));
+    const r = await this.repo.saveBlob('tree', encodeTree(list));
+    if (r.added) this.counters.treeBlobs++;
+    return r.id;
+  }
+}

@@ -1,0 +1,120 @@
+import { promises as fsp, type BigIntStats } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { native } from '../../native/binding.js';
+import { formatGoTime } from '../../format/go-time.js';
+import { goModeFromUnix, type NodeType, type TreeNode } from '../../format/tree.js';
+
+/** uid/gid → name tables, read once per process like restic's cached user lookups. */
+const names = { users: undefined as Map<number, string> | undefined, groups: undefined as Map<number, string> | undefined };
+
+function readIdFile(file: string): Map<number, string> {
+  const m = new Map<number, string>();
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && f[0] && !m.has(Number(f[2]))) m.set(Number(f[2]), f[0]);
+    }
+  } catch {
+    /* no such file: names stay empty, as restic leaves them on lookup failure */
+  }
+  return m;
+}
+
+export function userName(uid: number): string | undefined {
+  names.users ??= readIdFile('/etc/passwd');
+  return names.users.get(uid);
+}
+
+export function groupName(gid: number): string | undefined {
+  names.groups ??= readIdFile('/etc/group');
+  return names.groups.get(gid);
+}
+
+const S_IFMT = 0o170000;
+
+export function nodeTypeOf(mode: number): NodeType {
+  switch (mode & S_IFMT) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o060000:
+      return 'dev';
+    case 0o020000:
+      return 'chardev';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    default:
+      return 'irregular';
+  }
+}
+
+function timeOf(ns: bigint): string {
+  const ms = Number(ns / 1000000n);
+  return formatGoTime(ns, -new Date(ms).getTimezoneOffset() * 60);
+}
+
+/** Extended attributes, sorted by name; failures (e.g. unsupported fs) yield none. */
+export function readXattrs(path: Buffer): { name: string; value: Buffer }[] | undefined {
+  let list: Buffer;
+  try {
+    list = native.llistxattr(path);
+  } catch {
+    return undefined;
+  }
+  if (list.length === 0) return undefined;
+  const out: { name: string; value: Buffer }[] = [];
+  for (const name of list.toString('utf8').split('\0')) {
+    if (!name) continue;
+    try {
+      out.push({ name, value: native.lgetxattr(path, name) });
+    } catch {
+      /* attribute vanished or is unreadable: skip it, as restic does */
+    }
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * The tree node restic 0.14 records for a file-system entry (content/subtree filled in later).
+ * Field choices mirror restic's NodeFromFileInfo so trees of unchanged data match byte for byte.
+ */
+export async function nodeFromStat(name: Buffer, path: Buffer, st: BigIntStats): Promise<TreeNode> {
+  const mode = Number(st.mode);
+  const type = nodeTypeOf(mode);
+  const uid = Number(st.uid);
+  const gid = Number(st.gid);
+  const node: TreeNode = {
+    name,
+    type,
+    mode: goModeFromUnix(mode),
+    mtime: timeOf(st.mtimeNs),
+    atime: timeOf(st.atimeNs),
+    ctime: timeOf(st.ctimeNs),
+    uid,
+    gid,
+    content: null,
+  };
+  const user = userName(uid);
+  const group = groupName(gid);
+  if (user) node.user = user;
+  if (group) node.group = group;
+  if (st.ino) node.inode = st.ino;
+  if (st.dev) node.deviceId = st.dev;
+  if (type === 'file') {
+    if (st.size) node.size = st.size;
+    node.content = [];
+  }
+  if (type === 'file' || type === 'symlink' || type === 'dev' || type === 'chardev') {
+    if (st.nlink) node.links = st.nlink;
+  }
+  if (type === 'symlink') node.linktarget = (await fsp.readlink(path, { encoding: 'buffer' })) as Buffer;
+  if ((type === 'dev' || type === 'chardev') && st.rdev) node.device = st.rdev;
+  const xattrs = readXattrs(path);
+  if (xattrs) node.extendedAttributes = xattrs;
+  return node;
+}

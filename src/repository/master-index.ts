@@ -1,0 +1,149 @@
+import type { BlobType, PackedBlob } from '../format/blob.js';
+
+export interface IndexedBlob extends PackedBlob {
+  packId: string;
+}
+
+const EMPTY = 0;
+const TYPE_CODE: Record<BlobType, number> = { data: 1, tree: 2 };
+const CODE_TYPE: BlobType[] = ['data', 'data', 'tree'];
+
+/**
+ * The in-memory index of every blob in the repository: an open-addressing hash table over
+ * typed arrays (~50 bytes per blob, no per-blob JS objects), so millions of blobs stay
+ * compact and cheap for the garbage collector. Keys are (type, id): the same id may exist
+ * as a data blob and as a tree blob. The first location seen for a blob wins.
+ */
+export class MasterIndex {
+  private cap = 0;
+  private count = 0;
+  private ids = new Uint8Array(0);
+  private types = new Uint8Array(0);
+  private packRef = new Uint32Array(0);
+  private offsets = new Float64Array(0);
+  private lengths = new Uint32Array(0);
+  private ulens = new Uint32Array(0);
+  private readonly packs: string[] = [];
+  private readonly packNumber = new Map<string, number>();
+
+  constructor(initialCapacity = 1 << 14) {
+    this.resize(initialCapacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Pack ids known to the index. */
+  packIds(): readonly string[] {
+    return this.packs;
+  }
+
+  hasPack(packId: string): boolean {
+    return this.packNumber.has(packId);
+  }
+
+  addPack(packId: string, blobs: readonly PackedBlob[]): void {
+    let pn = this.packNumber.get(packId);
+    if (pn === undefined) {
+      pn = this.packs.length;
+      this.packs.push(packId);
+      this.packNumber.set(packId, pn);
+    }
+    for (const b of blobs) this.insert(b, pn);
+  }
+
+  has(type: BlobType, id: string): boolean {
+    return this.find(TYPE_CODE[type], Buffer.from(id, 'hex')) >= 0;
+  }
+
+  lookup(type: BlobType, id: string): IndexedBlob | undefined {
+    const slot = this.find(TYPE_CODE[type], Buffer.from(id, 'hex'));
+    return slot < 0 ? undefined : this.entryAt(slot);
+  }
+
+  *entries(): IterableIterator<IndexedBlob> {
+    for (let s = 0; s < this.cap; s++) if (this.types[s] !== EMPTY) yield this.entryAt(s);
+  }
+
+  private entryAt(slot: number): IndexedBlob {
+    return {
+      type: CODE_TYPE[this.types[slot]!]!,
+      id: Buffer.from(this.ids.buffer, slot * 32, 32).toString('hex'),
+      packId: this.packs[this.packRef[slot]!]!,
+      offset: this.offsets[slot]!,
+      length: this.lengths[slot]!,
+      uncompressedLength: this.ulens[slot]!,
+    };
+  }
+
+  private hash(code: number, id: Uint8Array): number {
+    // Ids are SHA-256 outputs: any 4 bytes are uniformly distributed.
+    return ((id[0]! | (id[1]! << 8) | (id[2]! << 16) | (id[3]! << 24)) ^ code) >>> 0;
+  }
+
+  private find(code: number, id: Uint8Array): number {
+    const mask = this.cap - 1;
+    let s = this.hash(code, id) & mask;
+    for (;;) {
+      const t = this.types[s]!;
+      if (t === EMPTY) return -1;
+      if (t === code && this.sameId(s, id)) return s;
+      s = (s + 1) & mask;
+    }
+  }
+
+  private sameId(slot: number, id: Uint8Array): boolean {
+    const base = slot * 32;
+    for (let i = 0; i < 32; i++) if (this.ids[base + i] !== id[i]) return false;
+    return true;
+  }
+
+  private insert(b: PackedBlob, packNumber: number): void {
+    if ((this.count + 1) * 10 > this.cap * 7) this.resize(this.cap * 2);
+    const code = TYPE_CODE[b.type];
+    const id = Buffer.from(b.id, 'hex');
+    const mask = this.cap - 1;
+    let s = this.hash(code, id) & mask;
+    for (;;) {
+      const t = this.types[s]!;
+      if (t === EMPTY) break;
+      if (t === code && this.sameId(s, id)) return;
+      s = (s + 1) & mask;
+    }
+    this.types[s] = code;
+    this.ids.set(id, s * 32);
+    this.packRef[s] = packNumber;
+    this.offsets[s] = b.offset;
+    this.lengths[s] = b.length;
+    this.ulens[s] = b.uncompressedLength;
+    this.count++;
+  }
+
+  private resize(newCap: number): void {
+    const old = { cap: this.cap, ids: this.ids, types: this.types, packRef: this.packRef, offsets: this.offsets, lengths: this.lengths, ulens: this.ulens };
+    this.cap = newCap;
+    this.ids = new Uint8Array(newCap * 32);
+    this.types = new Uint8Array(newCap);
+    this.packRef = new Uint32Array(newCap);
+    this.offsets = new Float64Array(newCap);
+    this.lengths = new Uint32Array(newCap);
+    this.ulens = new Uint32Array(newCap);
+    this.count = 0;
+    const mask = newCap - 1;
+    for (let s = 0; s < old.cap; s++) {
+      const code = old.types[s]!;
+      if (code === EMPTY) continue;
+      const id = old.ids.subarray(s * 32, s * 32 + 32);
+      let d = this.hash(code, id) & mask;
+      while (this.types[d] !== EMPTY) d = (d + 1) & mask;
+      this.types[d] = code;
+      this.ids.set(id, d * 32);
+      this.packRef[d] = old.packRef[s]!;
+      this.offsets[d] = old.offsets[s]!;
+      this.lengths[d] = old.lengths[s]!;
+      this.ulens[d] = old.ulens[s]!;
+      this.count++;
+    }
+  }
+}
