@@ -29,6 +29,9 @@ interface GroupableSnapshot {
   tags?: string[];
 }
 
+/** restic's default for `forget --group-by`. */
+export const DEFAULT_GROUP_BY = 'host,paths';
+
 /** restic's `--group-by` syntax: comma-separated host(s), path(s), tag(s); `''` = no grouping. */
 export function parseGroupBy(s: string): GroupBy {
   const g: GroupBy = { host: false, paths: false, tags: false };

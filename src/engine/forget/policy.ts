@@ -4,7 +4,7 @@ import { addDate, calendarFields } from './go-calendar.js';
 import { GO_ZERO_TIME, addHours, compareGoTime, goTimeFromDate, parseGoTime, type GoTime } from './go-time.js';
 
 export type { GroupBy, GroupKey, SnapshotGroup } from './group-by.js';
-export { formatGroupBy, groupSnapshots, parseGroupBy } from './group-by.js';
+export { DEFAULT_GROUP_BY, formatGroupBy, groupSnapshots, parseGroupBy } from './group-by.js';
 
 /** restic's `ExpirePolicy`. Counts: 0/absent = off, n > 0 = keep n buckets, -1 = all buckets (HEAD only). */
 export interface ExpirePolicy {
