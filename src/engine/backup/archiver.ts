@@ -63,7 +63,7 @@ export class Archiver {
     const group = groupName(node.gid);
     if (user) node.user = user;
     if (group) node.group = group;
-    const saved = await this.pool.saveFile(Buffer.from('/dev/stdin'), (n) => {
+    const saved = await this.pool.saveFile(Buffer.alloc(0), (n) => {
       this.counters.totalBytes += n;
     });
     node.content = saved.content;

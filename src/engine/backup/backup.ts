@@ -35,6 +35,7 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   const t0 = Date.now();
   const hostname = o.host ?? os.hostname();
   const absPaths = o.stdinFilename ? [`/${o.stdinFilename}`] : o.targets.map((t) => path.resolve(t));
+  await repo.loadIndex();
   let parent: SnapshotWithId | undefined;
   if (o.parent) parent = await repo.loadSnapshot(await repo.findId('snapshots', o.parent));
   else if (o.parent === undefined) parent = await findLatestSnapshot(await repo.listSnapshots(), { hosts: [hostname], paths: absPaths });

@@ -12,7 +12,7 @@ export interface WorkerInit {
 
 export interface FileJob {
   job: number;
-  /** Path bytes, base64 (names need not be UTF-8). */
+  /** Path bytes, base64 (names need not be UTF-8); empty for standard input. */
   path: string;
 }
 

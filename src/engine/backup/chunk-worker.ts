@@ -45,8 +45,24 @@ function emitChunk(job: FileJob, chunk: Buffer): void {
   parentPort!.postMessage(msg, [ab]);
 }
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** readSync that waits out EAGAIN: stdin may be a non-blocking pipe or socket. */
+function readBlocking(fd: number, pos: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, buffer, pos, READ_SIZE, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(sleeper, 0, 0, 5);
+    }
+  }
+}
+
 function processFile(job: FileJob): number {
-  const fd = openSync(Buffer.from(job.path, 'base64'), 'r');
+  // An empty path means standard input (fd 0 is shared by all threads of the process).
+  const stdin = job.path === '';
+  const fd = stdin ? 0 : openSync(Buffer.from(job.path, 'base64'), 'r');
   let total = 0;
   try {
     chunker.reset();
@@ -60,7 +76,7 @@ function processFile(job: FileJob): number {
         scan -= start;
         start = 0;
       }
-      const n = readSync(fd, buffer, fill, READ_SIZE, null);
+      const n = readBlocking(fd, fill);
       if (n === 0) break;
       fill += n;
       total += n;
@@ -77,7 +93,7 @@ function processFile(job: FileJob): number {
     }
     if (fill > start) emitChunk(job, buffer.subarray(start, fill));
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
   }
   return total;
 }
