@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { isLosslessNumber } from 'lossless-json';
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { FormatError } from '../errors/index.js';
 
 /*
@@ -146,4 +146,29 @@ export function goJsonValue(v: unknown): string {
     return `{${parts.join(',')}}`;
   }
   throw new FormatError(`cannot encode a ${typeof v} as JSON`);
+}
+
+// A number in value position that is not a plain integer of ≤15 digits (exact as a
+// double). Digits inside strings can only cause false positives, i.e. the slow path.
+const INEXACT_NUMBER = /(?:^|[:,[])\s*(?!(?:0|[1-9]\d{0,14})\s*[,}\]])-?\d[\d.eE+-]*\s*(?:[,}\]]|$)/;
+// The escape `\ufffd` (not preceded by an odd number of backslashes).
+const ESCAPED_FFFD = /(?<!\\)((?:\\\\)*)\\ufffd/g;
+
+/**
+ * Parses JSON bytes as Go's decoder sees them, keeping what Go's encoder needs
+ * to write them back identically:
+ * - each invalid UTF-8 byte reads as one U+FFFD (goDecodeUtf8);
+ * - the escape `\ufffd`, which Go writes for an invalid byte, reads as a lone
+ *   surrogate (U+DFFF) so it stays distinct from a raw U+FFFD; goJsonString
+ *   turns it back into `\ufffd`;
+ * - integers stay exact: plain JSON.parse when every number is a ≤15-digit
+ *   integer, else lossless-json (numbers as LosslessNumber);
+ * - a repeated key overwrites the earlier one, as in Go.
+ * Throws SyntaxError for invalid JSON.
+ */
+export function parseGoJson(bytes: Uint8Array): unknown {
+  let text = goDecodeUtf8(bytes);
+  if (text.includes('\\ufffd')) text = text.replace(ESCAPED_FFFD, '$1\\udfff');
+  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
+  return parseLossless(text, null, { onDuplicateKey: ({ newValue }) => newValue });
 }

@@ -100,8 +100,21 @@ export function parseGoTime(s: string): GoTime {
   return { epochNs: (wallSecs - BigInt(offsetSeconds)) * NS_PER_S + BigInt(frac), offsetSeconds };
 }
 
+// Shape of formatGoTime's output (month/day/hour ranges, trimmed fraction, minutes < 60).
+const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{0,8}[1-9])?(?:Z|[+-]\d\d:[0-5]\d)$/;
+
+/** True if `s` is exactly what formatGoTime produces for some instant (cheap, no parsing). */
+export function isCanonicalGoTime(s: string): boolean {
+  if (!CANONICAL.test(s)) return false;
+  if (s.endsWith('+00:00') || s.endsWith('-00:00')) return false;
+  const day = Number(s.slice(8, 10));
+  return day <= 28 || day <= daysInMonth(Number(s.slice(0, 4)), Number(s.slice(5, 7)));
+}
+
 /** Normalizes any accepted RFC3339 string to exactly what Go would re-marshal. */
 export function canonicalGoTime(s: string): string {
+  // Trees hold three timestamps per node, nearly always already canonical.
+  if (isCanonicalGoTime(s)) return s;
   const t = parseGoTime(s);
   return formatGoTime(t.epochNs, t.offsetSeconds);
 }

@@ -1,8 +1,8 @@
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { isLosslessNumber } from 'lossless-json';
 import { FormatError, IntegrityError } from '../errors/index.js';
-import { compareGoStrings, goDecodeUtf8, goJsonBytes, goJsonString, goJsonStringFromBytes, goJsonValue } from './go-json.js';
+import { compareGoStrings, goJsonBytes, goJsonString, goJsonStringFromBytes, goJsonValue, parseGoJson } from './go-json.js';
 import { goQuote, goUnquote } from './go-quote.js';
-import { canonicalGoTime, parseGoTime } from './go-time.js';
+import { canonicalGoTime, isCanonicalGoTime, parseGoTime } from './go-time.js';
 
 /*
  * restic tree blobs: `{"nodes":[…]}\n` with each node exactly as Go 1.19's
@@ -19,6 +19,10 @@ export interface ExtendedAttribute {
   value: Buffer;
 }
 
+/**
+ * One tree entry. In the string fields (user, group, error, xattr names) a lone
+ * surrogate stands for a byte that was not valid UTF-8: Go writes both as `\ufffd`.
+ */
 export interface TreeNode {
   /** Raw name bytes (may be invalid UTF-8). */
   name: Buffer;
@@ -146,28 +150,9 @@ export function encodeTree(nodes: TreeNode[]): Buffer {
   return Buffer.from(`{"nodes":[${parts.join(',')}]}\n`, 'utf8');
 }
 
-// A number in value position that is not a plain integer of ≤15 digits (exact as a
-// double). Digits inside strings can only cause false positives, i.e. the slow path.
-const INEXACT_NUMBER = /[:,[]\s*(?!(?:0|[1-9]\d{0,14})\s*[,}\]])-?\d[\d.eE+-]*\s*[,}\]]/;
-
-function parseTreeJson(text: string): unknown {
-  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
-  // Go's decoder lets a repeated key overwrite the earlier one; so do we.
-  return parseLossless(text, null, { onDuplicateKey: ({ newValue }) => newValue });
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
 
-// Go turns a lone-surrogate \u escape into U+FFFD; JS keeps the surrogate.
-/*
- * Go writes an invalid UTF-8 byte as the escape `\ufffd` and a real U+FFFD raw;
- * JSON.parse would merge both. The escape is turned into a lone surrogate first,
- * which goJsonString writes back as `\ufffd`: in decoded strings a lone surrogate
- * stands for a byte that was not UTF-8, so re-encoding restores restic's bytes.
- */
-const ESCAPED_FFFD = /(?<!\\)((?:\\\\)*)\\ufffd/g;
-const markInvalidBytes = (text: string): string => (text.includes('\\ufffd') ? text.replace(ESCAPED_FFFD, '$1\\udfff') : text);
 const hasLoneSurrogate = (s: string): boolean => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 class NodeReader {
@@ -219,6 +204,7 @@ class NodeReader {
   time(key: string): string {
     const v = this.str(key);
     if (v === undefined) return GO_ZERO_TIME;
+    if (isCanonicalGoTime(v)) return v;
     try {
       parseGoTime(v);
     } catch {
@@ -300,7 +286,7 @@ function decodeNode(o: unknown, where: string): TreeNode {
 export function decodeTree(bytes: Uint8Array): TreeNode[] {
   let root: unknown;
   try {
-    root = parseTreeJson(markInvalidBytes(goDecodeUtf8(bytes)));
+    root = parseGoJson(bytes);
   } catch (err) {
     throw new FormatError(`tree is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
@@ -311,38 +297,18 @@ export function decodeTree(bytes: Uint8Array): TreeNode[] {
   return nodes.map((o, i) => decodeNode(o, `tree node ${i}`));
 }
 
-// Go os.FileMode bits.
+/** Go os.FileMode bits (the `mode` field). */
 export const GoMode = {
-  Dir: 0x80000000,
-  Append: 1 << 30,
-  Exclusive: 1 << 29,
-  Temporary: 1 << 28,
-  Symlink: 1 << 27,
-  Device: 1 << 26,
-  NamedPipe: 1 << 25,
-  Socket: 1 << 24,
-  Setuid: 1 << 23,
-  Setgid: 1 << 22,
-  CharDevice: 1 << 21,
-  Sticky: 1 << 20,
-  Irregular: 1 << 19,
-  Perm: 0o777,
+  Dir: 0x80000000, Append: 1 << 30, Exclusive: 1 << 29, Temporary: 1 << 28, Symlink: 1 << 27, Device: 1 << 26, NamedPipe: 1 << 25,
+  Socket: 1 << 24, Setuid: 1 << 23, Setgid: 1 << 22, CharDevice: 1 << 21, Sticky: 1 << 20, Irregular: 1 << 19, Perm: 0o777,
 } as const;
 
 const S_IFMT = 0o170000;
 const UNIX_TYPES: [number, number][] = [
-  [0o140000, GoMode.Socket],
-  [0o120000, GoMode.Symlink],
-  [0o060000, GoMode.Device],
-  [0o040000, GoMode.Dir],
-  [0o020000, GoMode.Device | GoMode.CharDevice],
-  [0o010000, GoMode.NamedPipe],
+  [0o140000, GoMode.Socket], [0o120000, GoMode.Symlink], [0o060000, GoMode.Device],
+  [0o040000, GoMode.Dir], [0o020000, GoMode.Device | GoMode.CharDevice], [0o010000, GoMode.NamedPipe],
 ];
-const SPECIAL: [number, number][] = [
-  [0o4000, GoMode.Setuid],
-  [0o2000, GoMode.Setgid],
-  [0o1000, GoMode.Sticky],
-];
+const SPECIAL: [number, number][] = [[0o4000, GoMode.Setuid], [0o2000, GoMode.Setgid], [0o1000, GoMode.Sticky]];
 
 /** Go's os.FileMode for a unix st_mode (as os.Lstat computes it). */
 export function goModeFromUnix(stMode: number): number {
