@@ -130,7 +130,9 @@ let offsetFormatter: Intl.DateTimeFormat | undefined;
  * and Go both take from $TZ or /etc/localtime, so it is as deterministic as the
  * rest of format/. getTimezoneOffset() only has whole minutes; before 1973 some
  * zones used local mean time with second offsets (Go keeps those seconds in the
- * wall clock), so that range asks ICU for the exact offset.
+ * wall clock), so that range asks ICU for the exact offset. Known divergence: Node
+ * uses ICU's bundled tz data, Go the system zoneinfo; for a few zones merged in
+ * newer tzdata (e.g. Europe/Amsterdam before 1937) their historical offsets differ.
  */
 export function localOffsetSeconds(epochMs: number): number {
   const ms = Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, Number.isFinite(epochMs) ? epochMs : 0));
