@@ -13,6 +13,7 @@ import { registerSnapshots } from './commands/snapshots.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerVersion } from './commands/version.js';
 import { registerExtraCommands } from './commands/extra.js';
+import { registerDemo } from './commands/demo.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerKey(program);
   registerUnlock(program);
   registerVersion(program);
+  registerDemo(program);
   registerExtraCommands(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,7 +1,7 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { native } from '../../native/binding.js';
-import { formatGoTime } from '../../format/go-time.js';
+import { formatGoTime, localOffsetSeconds } from '../../format/go-time.js';
 import { goModeFromUnix, type NodeType, type TreeNode } from '../../format/tree.js';
 
 /** uid/gid → name tables, read once per process like restic's cached user lookups. */
@@ -54,8 +54,7 @@ export function nodeTypeOf(mode: number): NodeType {
 }
 
 function timeOf(ns: bigint): string {
-  const ms = Number(ns / 1000000n);
-  return formatGoTime(ns, -new Date(ms).getTimezoneOffset() * 60);
+  return formatGoTime(ns, localOffsetSeconds(Number(ns / 1000000n)));
 }
 
 /** Extended attributes, sorted by name; failures (e.g. unsupported fs) yield none. */
