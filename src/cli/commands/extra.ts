@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { registerForget } from './forget.js';
+import { registerPrune } from './prune.js';
+import { registerCheck } from './check.js';
 
 /**
  * Commands whose implementation lives in other layers and arrives as it lands
@@ -6,4 +9,7 @@ import type { Command } from 'commander';
  */
 export function registerExtraCommands(program: Command): void {
   void program;
+  registerForget(program);
+  registerPrune(program);
+  registerCheck(program);
 }
