@@ -63,6 +63,25 @@ export class Storage {
     return dir;
   }
 
+  /**
+   * Uploads go only to created repositories: the type directory exists, or at least the
+   * config does (a copy that lost its empty directories). A missing one is recreated.
+   * Otherwise ENOENT: e.g. the root repository is never written by accident.
+   */
+  private async requireInitialised(folders: readonly string[], ref: FileRef): Promise<void> {
+    const repo = await this.repoDir(folders);
+    if (ref.type === 'config') {
+      await fsp.stat(join(repo, 'keys')); // restic saves a key before the config
+      return;
+    }
+    try {
+      await fsp.stat(join(repo, ref.type));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      await fsp.stat(join(repo, 'config'));
+    }
+  }
+
   /** Size of a regular file, or ENOENT. */
   async stat(folders: readonly string[], ref: FileRef): Promise<number> {
     const real = await this.fs.resolve(this.filePath(folders, ref));
@@ -105,7 +124,7 @@ export class Storage {
     body: Readable,
     opts: { verify: boolean; expectedLength?: number; maxBytes?: number },
   ): Promise<number> {
-    await this.repoDir(folders);
+    await this.requireInitialised(folders, ref);
     const dir = await this.fs.mkdirs([...folders, ...this.dirComponents(ref)]);
     return writeAtomic(dir, this.fileName(ref), body, {
       expectedSha256: opts.verify && ref.type !== 'config' ? ref.name : undefined,

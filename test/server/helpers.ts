@@ -47,7 +47,7 @@ export interface ReqOptions {
   ca?: string | Buffer;
 }
 
-/** One request with exactly the given headers (node:http, so nothing is added behind our back). */
+/** One request with exactly the given path and headers (node:http, so nothing is added or normalised behind our back). */
 export function req(method: string, url: string, o: ReqOptions = {}): Promise<Reply> {
   const u = new URL(url);
   const headers: Record<string, string | number> = { ...o.headers };
@@ -56,7 +56,8 @@ export function req(method: string, url: string, o: ReqOptions = {}): Promise<Re
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolvePromise, reject) => {
     const r = mod.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false, ca: o.ca },
+      // The raw path, not u.pathname: WHATWG URL parsing would resolve '..' and '%2e%2e' client-side.
+      { host: u.hostname, port: u.port, path: /^https?:\/\/[^/]+(\/.*)?$/.exec(url)?.[1] ?? '/', method, headers, agent: false, ca: o.ca },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -198,4 +199,31 @@ export async function spawnServer(args: string[], spawnOpts: { uid?: number; gid
 export function waitExit(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((r) => child.on('exit', (code) => r(code)));
+}
+
+/**
+ * The acceptance lifecycle: init, two backups (second after a change), snapshots,
+ * check --read-data, forget --keep-last 1 --prune, check, restore — restored tree must
+ * equal the source as of the second backup.
+ */
+export async function resticLifecycle(repo: string, work: string, extraArgs: string[] = []): Promise<void> {
+  const env = { RESTIC_REPOSITORY: repo };
+  const src = join(work, 'src');
+  await makeSource(src, repo);
+  const r = (args: string[]): Promise<string> => resticOk([...extraArgs, ...args], env);
+  await r(['init']);
+  await r(['backup', src]);
+  await fsp.writeFile(join(src, 'sub', 'added.txt'), 'second backup\n'.repeat(1000));
+  await fsp.rm(join(src, 'file-1.bin'));
+  await r(['backup', src]);
+  const snaps = JSON.parse(await r(['snapshots', '--json'])) as unknown[];
+  if (snaps.length !== 2) throw new Error(`expected 2 snapshots, got ${snaps.length}`);
+  await r(['check', '--read-data']);
+  await r(['forget', '--keep-last', '1', '--prune']);
+  const left = JSON.parse(await r(['snapshots', '--json'])) as unknown[];
+  if (left.length !== 1) throw new Error(`expected 1 snapshot after forget, got ${left.length}`);
+  await r(['check', '--read-data']);
+  const target = join(work, 'restore');
+  await r(['restore', 'latest', '--target', target]);
+  await assertSameTree(src, join(target, src));
 }

@@ -132,4 +132,20 @@ describe('REST protocol details', () => {
     assert.equal(out.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
     assert.match(out, /HTTP\/1\.1 206 Partial Content/);
   });
+
+  test('uploads to a repository that was never created → 404, nothing created', async () => {
+    assert.equal((await req('POST', `${s.base}/fresh/data/${ID}`, { body: BLOB })).status, 404);
+    await fsp.mkdir(join(s.dir, 'fresh'));
+    assert.equal((await req('POST', `${s.base}/fresh/keys/${ID}`, { body: BLOB })).status, 404);
+    assert.equal((await req('POST', `${s.base}/fresh/config`, { body: 'c' })).status, 404);
+    assert.deepEqual(await fsp.readdir(join(s.dir, 'fresh')), []);
+  });
+
+  test('a type directory lost in a copy is recreated when the repository has a config', async () => {
+    await fsp.mkdir(join(s.dir, 'copied'));
+    await fsp.writeFile(join(s.dir, 'copied', 'config'), 'c');
+    assert.equal((await req('POST', `${s.base}/copied/locks/${ID}`, { body: BLOB })).status, 200);
+    assert.equal((await req('POST', `${s.base}/copied/data/${ID}`, { body: BLOB })).status, 200);
+    assert.deepEqual(await fsp.readFile(join(s.dir, 'copied', 'data', ID.slice(0, 2), ID)), BLOB);
+  });
 });
