@@ -67,7 +67,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const inflight = new Set<ServerResponse>();
   let closing = false;
-  let drained: (() => void) | null = null;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const t0 = performance.now();
@@ -95,10 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         repo: info.repo,
         error: info.error,
       });
-      if (closing) {
-        server.closeIdleConnections();
-        if (inflight.size === 0) drained?.();
-      }
+      if (closing) server.closeIdleConnections();
     });
     handleRequest(ctx, req, res, info).catch((err: unknown) => {
       info.error = (err as Error)?.message ?? String(err);
@@ -127,18 +123,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       if (closing) return;
       closing = true;
+      for (const res of inflight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Node's "idle" excludes connections with a request begun (even headers half-read),
+      // so polling closes keep-alive connections as soon as their last response is done.
       server.closeIdleConnections();
-      if (inflight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.shutdownTimeoutMs))),
-        ]);
-        clearTimeout(timer);
-      }
-      server.closeAllConnections();
+      const poll = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), opts.shutdownTimeoutMs);
       await stopped;
+      clearInterval(poll);
+      clearTimeout(deadline);
       await log?.close();
     },
     async reload() {
