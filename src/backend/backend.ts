@@ -33,6 +33,13 @@ export interface Backend {
   stat(h: Handle): Promise<FileInfo>;
   /** All files of a type (names that are not ids are skipped). */
   list(type: FileType): AsyncIterable<FileInfo>;
+  /**
+   * Optional fast path for large files: a directory on the backend's own file system where
+   * a file can be staged, and `adopt` to move a staged, fsynced file into place atomically
+   * (never overwriting). Backends without it receive the staged file's bytes via `save`.
+   */
+  stagingDir?(): string;
+  adopt?(h: Handle, stagedPath: string): Promise<void>;
   /** Removes a file; removing a missing file is not an error. */
   remove(h: Handle): Promise<void>;
   close(): Promise<void>;

@@ -112,6 +112,25 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Packs are staged in data/ itself: same file system, and listings skip files there. */
+  stagingDir(): string {
+    return path.join(this.root, 'data');
+  }
+
+  async adopt(h: Handle, stagedPath: string): Promise<void> {
+    const file = this.filename(h);
+    await fsp.chmod(stagedPath, 0o400);
+    try {
+      await fsp.link(stagedPath, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new BackendError(`cannot store ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
+      await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await fsp.link(stagedPath, file);
+    }
+    await fsyncDir(path.dirname(file));
+    await fsp.unlink(stagedPath);
+  }
+
   async stat(h: Handle): Promise<FileInfo> {
     try {
       const st = await fsp.stat(this.filename(h));

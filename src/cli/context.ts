@@ -52,7 +52,7 @@ export interface OpenedRepo {
 }
 
 /** Opens the repository from flags/env, verifies the password and takes the lock the command needs. */
-export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio): Promise<OpenedRepo> {
+export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio, opts: { loadIndex?: boolean } = {}): Promise<OpenedRepo> {
   if (g.cacert?.length) process.env['NODE_EXTRA_CA_CERTS'] ??= g.cacert[0];
   const backend = await openBackend(repoLocation(g));
   const password = await readPassword(g, process.env);
@@ -64,7 +64,17 @@ export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' |
   if (!g.json && !g.quiet && g.verbose !== undefined && g.verbose > 0) {
     out.err(`repository ${repo.config.id.slice(0, 8)} opened (version ${repo.version}) successfully, password is correct`);
   }
-  const held = lock === 'none' || g.noLock ? undefined : await RepoLock.acquire(repo, lock === 'exclusive');
+  // Taking a lock includes restic's 200 ms wait before re-checking; read the index meanwhile.
+  const [locked, indexed] = await Promise.allSettled([
+    lock === 'none' || g.noLock ? Promise.resolve(undefined) : RepoLock.acquire(repo, lock === 'exclusive'),
+    opts.loadIndex ? repo.loadIndex() : Promise.resolve(),
+  ]);
+  if (locked.status === 'rejected') throw locked.reason;
+  const held = locked.value;
+  if (indexed.status === 'rejected') {
+    await held?.release().catch(() => undefined);
+    throw indexed.reason;
+  }
   const release = async (): Promise<void> => {
     await held?.release().catch(() => undefined);
   };

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { handle, type Backend, type FileType } from '../backend/index.js';
 import { derivePolynomial, formatPolynomial, isIrreducible, parsePolynomial } from '../chunker/index.js';
 import { keyFromBytes, open, seal, sha256Hex, type CryptoKey, type ScryptParams } from '../crypto/index.js';
@@ -132,7 +134,16 @@ export class Repository {
 
   // ---- index ----
 
-  async loadIndex(onError?: (id: string, err: unknown) => void): Promise<void> {
+  private indexLoad: Promise<void> | undefined;
+
+  /** Loads every index file once; later calls share the first load (unless they want per-file errors). */
+  loadIndex(onError?: (id: string, err: unknown) => void): Promise<void> {
+    if (onError) return this.readIndexFiles(onError);
+    this.indexLoad ??= this.readIndexFiles();
+    return this.indexLoad;
+  }
+
+  private async readIndexFiles(onError?: (id: string, err: unknown) => void): Promise<void> {
     const ids: string[] = [];
     for await (const f of this.backend.list('index')) ids.push(f.name);
     await mapLimit(ids, 8, async (id) => {
@@ -190,21 +201,23 @@ export class Repository {
     if (this.hasBlob(type, id)) return;
     let w = this.writers.get(type);
     if (!w) {
-      w = new PackWriter(type, this.key, this.packSize);
+      w = new PackWriter(type, this.key, this.packSize, this.backend.stagingDir?.());
       this.writers.set(type, w);
     }
     this.pending[type].add(id);
-    w.add(id, sealed, uncompressedLength);
-    if (w.full) await this.startUpload(w.finish());
+    if (this.dryRun) return;
+    await w.add(id, sealed, uncompressedLength);
+    if (w.full) await this.startUpload(w);
   }
 
-  private async startUpload(pack: FinishedPack): Promise<void> {
-    if (this.dryRun) return;
+  /** Finishes the writer's pack and stores it in the background (bounded by the backend's connections). */
+  private async startUpload(w: PackWriter): Promise<void> {
     while (this.uploads.size >= this.backend.connections) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
-    const p: Promise<void> = this.backend
-      .save(handle('data', pack.id), pack.bytes)
-      .then(async () => {
+    const p: Promise<void> = w
+      .finish()
+      .then((pack) => this.storePack(pack).then(() => pack))
+      .then(async (pack) => {
         this.index.addPack(pack.id, pack.blobs);
         for (const b of pack.blobs) this.pending[b.type].delete(b.id);
         this.unindexed.push({ id: pack.id, blobs: pack.blobs });
@@ -218,9 +231,41 @@ export class Repository {
     this.uploads.add(p);
   }
 
+  /**
+   * Removes pack staging files an interrupted process left behind (restic and rest-server
+   * ignore them; this only reclaims space). Only files older than an hour: a concurrent
+   * writer finishes a pack in seconds.
+   */
+  async removeStaleStaging(now = Date.now()): Promise<number> {
+    const dir = this.backend.stagingDir?.();
+    if (!dir || this.dryRun) return 0;
+    let removed = 0;
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      if (!/^\.cofre-pack-[0-9a-f]+\.tmp$/.test(name)) continue;
+      const p = path.join(dir, name);
+      const st = await fsp.stat(p).catch(() => undefined);
+      if (st && now - st.mtimeMs > 3600_000) {
+        await fsp.rm(p, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Moves a finished pack into the backend (adopting the staged file where possible) and removes the staging file. */
+  async storePack(pack: FinishedPack): Promise<void> {
+    const h = handle('data', pack.id);
+    try {
+      if (this.backend.adopt) await this.backend.adopt(h, pack.stagedPath);
+      else await this.backend.save(h, await fsp.readFile(pack.stagedPath));
+    } finally {
+      await fsp.rm(pack.stagedPath, { force: true });
+    }
+  }
+
   /** Finishes open packs, waits for uploads and writes the index for everything uploaded. */
   async flush(): Promise<string[]> {
-    for (const w of this.writers.values()) if (w.count > 0) await this.startUpload(w.finish());
+    if (!this.dryRun) for (const w of this.writers.values()) if (w.count > 0) await this.startUpload(w);
     while (this.uploads.size) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
     return this.writeIndex();

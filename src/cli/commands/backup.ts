@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { backup, type BackupOptions } from '../../engine/backup/backup.js';
+import { backup, ChunkPool, type BackupOptions } from '../../engine/backup/backup.js';
 import { buildExcludeMatcher } from '../../engine/backup/excludes.js';
 import { scanTargets, type ScanTotals } from '../../engine/backup/scanner.js';
 import { UsageError } from '../../errors/index.js';
@@ -82,13 +82,23 @@ async function runBackup(paths: string[], f: BackupFlags, g: GlobalOptions): Pro
     targets = ['/dev/stdin'];
   }
   if (targets.length === 0) throw new UsageError('nothing to backup, please specify target files/dirs');
-  const { repo, close } = await openRepository(g, f.dryRun ? 'none' : 'shared');
+  // Worker threads start while the key is derived (scrypt takes ~0.5 s by design).
+  const pool = new ChunkPool();
+  let opened: Awaited<ReturnType<typeof openRepository>>;
+  try {
+    opened = await openRepository(g, f.dryRun ? 'none' : 'shared', stdio, { loadIndex: true });
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const { repo, close } = opened;
   const tty = stdio.isTTY && !g.json && !g.quiet;
   let errors = 0;
   const totals: ScanTotals = { files: 0, dirs: 0, bytes: 0, done: false };
   try {
     const o: BackupOptions = {
       targets,
+      pool,
       ...(f.exclude ? { excludes: f.exclude } : {}),
       ...(f.iexclude ? { iexcludes: f.iexclude } : {}),
       ...(f.excludeFile ? { excludeFiles: f.excludeFile } : {}),

@@ -5,7 +5,7 @@ import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
 import { resolveSubpath, walkTree } from '../../engine/restore/tree-walk.js';
 import { UsageError } from '../../errors/index.js';
 import type { Repository } from '../../repository/index.js';
-import { openRepository, type GlobalOptions } from '../context.js';
+import { openRepository, stdio, type GlobalOptions } from '../context.js';
 import { addFilterFlags, resolveSnapshot, type FilterFlags } from '../snapshot-args.js';
 
 async function writeContent(repo: Repository, node: TreeNode, write: (b: Buffer) => Promise<void>): Promise<void> {
@@ -24,7 +24,7 @@ export function registerDump(program: Command): void {
     .action(async (ref: string, file: string, f: FilterFlags & { archive: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (f.archive !== 'tar') throw new UsageError(`unsupported archive format '${f.archive}'`, { hint: 'only tar is supported' });
-      const { repo, close } = await openRepository(g, 'shared');
+      const { repo, close } = await openRepository(g, 'shared', stdio, { loadIndex: true });
       try {
         const sn = await resolveSnapshot(repo, ref, f);
         await repo.loadIndex();

@@ -18,7 +18,7 @@ export function registerLs(program: Command): void {
     .option('--recursive', 'include files in subfolders of the listed directories')
     .action(async (ref: string, dirs: string[], f: FilterFlags & { long?: boolean; recursive?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { repo, close } = await openRepository(g, 'shared');
+      const { repo, close } = await openRepository(g, 'shared', stdio, { loadIndex: true });
       try {
         const sn = await resolveSnapshot(repo, ref, f);
         await repo.loadIndex();

@@ -20,7 +20,7 @@ export function registerRestore(program: Command): void {
       if (!f.target) throw new UsageError('please specify a directory to restore to (--target)');
       if ((f.include?.length || f.iinclude?.length) && (f.exclude?.length || f.iexclude?.length)) throw new UsageError('exclude and include patterns are mutually exclusive');
       const { id, sub } = splitSnapshotRef(ref);
-      const { repo, close } = await openRepository(g, 'shared');
+      const { repo, close } = await openRepository(g, 'shared', stdio, { loadIndex: true });
       try {
         const sn = await resolveSnapshot(repo, id, f);
         await repo.loadIndex();

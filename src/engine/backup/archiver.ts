@@ -2,7 +2,10 @@ import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
 import type { Repository } from '../../repository/index.js';
-import { Semaphore } from '../../util/index.js';
+import { mapLimit, Semaphore } from '../../util/index.js';
+
+const STAT_BATCH = 256;
+const STAT_CONCURRENCY = 16;
 import type { ChunkPool } from './chunk-pool.js';
 import type { ExcludeMatcher } from './excludes.js';
 import { groupName, nodeFromStat, userName } from './fs-node.js';
@@ -36,7 +39,7 @@ export class Archiver {
   ) {
     // Files in flight (a few per worker) keep every core busy while bounding memory: a
     // directory with a million entries is not expanded into a million pending promises.
-    this.slots = new Semaphore(pool.capacity * 4);
+    this.slots = new Semaphore(pool.capacity * 16);
   }
 
   /** Saves all targets and returns the root tree id. */
@@ -218,18 +221,26 @@ export class Archiver {
     const base = typeof p === 'string' ? Buffer.from(p) : p;
     const sep = base.length && base[base.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/');
     const pending: Promise<TreeNode | undefined>[] = [];
-    for (const name of names) {
-      const child = Buffer.concat([base, sep, name]);
-      const st2 = await this.lstat(child);
-      if (!st2) continue;
-      const prev = parent?.get(name.toString('latin1'));
-      const isDir = (Number(st2.mode) & 0o170000) === 0o040000;
-      // Directories are walked depth-first; files run concurrently, bounded by the pool's slots.
-      if (isDir) {
-        pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
-      } else {
-        await this.slots.acquire();
-        pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.slots.release()));
+    // lstat a batch of entries at once: each call is a thread-pool round trip, and a cold
+    // cache makes them disk seeks, so issuing them one by one would starve the workers.
+    for (let i = 0; i < names.length; i += STAT_BATCH) {
+      const batch = names.slice(i, i + STAT_BATCH);
+      const children = batch.map((name) => Buffer.concat([base, sep, name]));
+      const stats = await mapLimit(children, STAT_CONCURRENCY, (c) => this.lstat(c));
+      for (let j = 0; j < batch.length; j++) {
+        const st2 = stats[j];
+        if (!st2) continue;
+        const name = batch[j]!;
+        const child = children[j]!;
+        const prev = parent?.get(name.toString('latin1'));
+        const isDir = (Number(st2.mode) & 0o170000) === 0o040000;
+        // Directories are walked depth-first; files run concurrently, bounded by the pool's slots.
+        if (isDir) {
+          pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
+        } else {
+          await this.slots.acquire();
+          pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.slots.release()));
+        }
       }
     }
     void st;

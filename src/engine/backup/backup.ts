@@ -4,6 +4,7 @@ import type { Snapshot } from '../../format/snapshot.js';
 import { formatLocal, goTimeNow, type Repository, type SnapshotWithId } from '../../repository/index.js';
 import { Archiver } from './archiver.js';
 import { ChunkPool } from './chunk-pool.js';
+export { ChunkPool };
 import { buildExcludeMatcher, type ExcludeOptions } from './excludes.js';
 import type { BackupEvent, BackupSummary } from './events.js';
 import { findLatestSnapshot } from '../snapshots/find.js';
@@ -21,7 +22,8 @@ export interface BackupOptions extends ExcludeOptions {
   dryRun?: boolean;
   /** Read the single file from stdin under this name instead of walking targets. */
   stdinFilename?: string;
-  workers?: number;
+  /** Worker threads started early (e.g. while the password is checked); default: started here. */
+  pool?: ChunkPool;
   onEvent?: (e: BackupEvent) => void;
   /** Called ~every second with live counters (for progress bars / --json status). */
   onStatus?: (a: Archiver, elapsedMs: number) => void;
@@ -36,12 +38,13 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   const hostname = o.host ?? os.hostname();
   const absPaths = o.stdinFilename ? [`/${o.stdinFilename}`] : o.targets.map((t) => path.resolve(t));
   await repo.loadIndex();
+  await repo.removeStaleStaging();
   let parent: SnapshotWithId | undefined;
   if (o.parent) parent = await repo.loadSnapshot(await repo.findId('snapshots', o.parent));
   else if (o.parent === undefined) parent = await findLatestSnapshot(await repo.listSnapshots(), { hosts: [hostname], paths: absPaths });
   const excludes = await buildExcludeMatcher(o);
   repo.dryRun = o.dryRun ?? false;
-  const pool = new ChunkPool(repo, o.workers);
+  const pool = (o.pool ?? new ChunkPool()).attach(repo);
   const archiver = new Archiver(repo, pool, { excludes, oneFileSystem: o.oneFileSystem ?? false, onEvent: o.onEvent });
   const timer = o.onStatus ? setInterval(() => o.onStatus!(archiver, Date.now() - t0), 1000) : undefined;
   let tree: string;

@@ -1,11 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { SEAL_OVERHEAD } from '../../crypto/index.js';
 import type { Repository } from '../../repository/index.js';
-import type { ChunkMessage, FileJob, WorkerInit } from './chunk-protocol.js';
+import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob, SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
+import { Batcher, type Batch } from './batcher.js';
+import { CREDIT_BUDGET, creditUnits } from './credits.js';
 
-/** Chunks a worker may have sealed but not yet handed over (each ≤ 8 MiB + overhead). */
-const CREDITS_PER_WORKER = 4;
+
+/**
+ * Workers churn through large transferred ArrayBuffers while allocating few JS objects, so
+ * with the default young generation V8 rarely collects and dead buffers pile up (tens of MB
+ * per worker). A small young generation makes scavenges frequent and keeps RSS bounded.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 export interface SavedFile {
   content: string[];
@@ -16,123 +22,197 @@ export interface SavedFile {
   addedPacked: number;
 }
 
-interface PendingJob {
+interface FileState {
+  job: number;
   worker: number;
-  content: string[];
-  chain: Promise<void>;
   saved: SavedFile;
+  /** Chunks of this file still being sealed. */
+  sealing: number;
+  done: Extract<ChunkMessage, { kind: 'done' }> | undefined;
   onProgress: ((bytes: number) => void) | undefined;
   resolve: (f: SavedFile) => void;
   reject: (e: Error & { code?: string | undefined }) => void;
 }
 
-/** Runs file chunking, hashing, compression and encryption on worker threads. */
-export class ChunkPool {
-  private readonly workers: Worker[] = [];
-  private readonly load: number[] = [];
-  private readonly jobs = new Map<number, PendingJob>();
-  private readonly credits: Int32Array;
-  private nextJob = 1;
-  private failure: Error | undefined;
+interface SealState {
+  file: FileState;
+  id: string;
+  length: number;
+  sealer: number;
+}
 
-  constructor(
-    private readonly repo: Repository,
-    size = Math.max(2, availableParallelism()),
-  ) {
-    const sab = new SharedArrayBuffer(4 * size);
+/**
+ * The backup's CPU work on worker threads, in two roles: chunk workers read, chunk and hash
+ * files; seal workers compress and encrypt. The main thread sits between them and sends only
+ * chunks the repository lacks to be sealed, so duplicates cost no compression and one large
+ * file still keeps every core busy.
+ */
+export class ChunkPool {
+  private readonly chunkers: Worker[] = [];
+  private readonly toChunkers: Batcher<FileJob>[] = [];
+  private readonly toSealers: Batcher<SealJob>[] = [];
+  private readonly chunkLoad: number[] = [];
+  private readonly sealers: Worker[] = [];
+  private readonly sealLoad: number[] = [];
+  private readonly credits: Int32Array;
+  private readonly files = new Map<number, FileState>();
+  private readonly seals = new Map<number, SealState>();
+  /** Blob ids being sealed right now (not yet in the repository's pending set). */
+  private readonly inSeal = new Set<string>();
+  private nextJob = 1;
+  private nextSeal = 1;
+  private failure: Error | undefined;
+  private repo: Repository | undefined;
+
+  /**
+   * Starts the worker threads; they idle until `attach` hands them a repository. Sealing
+   * (zstd) costs about twice as much CPU as chunking, hence the default split.
+   */
+  constructor(opts: { chunkers?: number; sealers?: number } = {}) {
+    const cores = Math.max(2, availableParallelism());
+    const chunkers = opts.chunkers ?? Math.max(1, Math.floor(cores / 2));
+    const sealers = opts.sealers ?? cores;
+    const sab = new SharedArrayBuffer(4 * chunkers);
     this.credits = new Int32Array(sab);
-    for (let i = 0; i < size; i++) {
-      this.credits[i] = CREDITS_PER_WORKER;
-      const init: WorkerInit = {
-        key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR },
-        polynomial: repo.config.chunkerPolynomial,
-        compression: repo.compression,
-        credits: sab,
-        slot: i,
-      };
-      const w = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: init });
-      w.on('message', (m: ChunkMessage) => this.onMessage(m));
-      w.on('error', (err) => this.fail(err));
-      this.workers.push(w);
-      this.load.push(0);
+    for (let i = 0; i < chunkers; i++) {
+      this.credits[i] = CREDIT_BUDGET;
+      const setup: ChunkWorkerSetup = { credits: sab, slot: i };
+      const c = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: setup, resourceLimits: WORKER_LIMITS });
+      c.on('message', (b: Batch<ChunkMessage>) => {
+        for (const m of b.items) this.onChunkMessage(m);
+      });
+      this.toChunkers.push(new Batcher(c));
+      c.on('error', (err) => this.fail(err));
+      this.chunkers.push(c);
+      this.chunkLoad.push(0);
+    }
+    for (let i = 0; i < sealers; i++) {
+      const s = new Worker(new URL('./seal-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
+      s.on('message', (b: Batch<SealedMessage>) => {
+        for (const m of b.items) this.onSealed(m);
+      });
+      this.toSealers.push(new Batcher(s));
+      s.on('error', (err) => this.fail(err));
+      this.sealers.push(s);
+      this.sealLoad.push(0);
     }
   }
 
-  /** Queued work, in files, so the archiver can keep the pool fed but bounded. */
-  get inFlight(): number {
-    return this.jobs.size;
+  /** Gives the workers the repository's chunker polynomial, key and compression mode. */
+  attach(repo: Repository): this {
+    this.repo = repo;
+    const ci: ChunkerInit = { kind: 'init', polynomial: repo.config.chunkerPolynomial };
+    const si: SealerInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR }, compression: repo.compression };
+    for (const w of this.chunkers) w.postMessage(ci);
+    for (const w of this.sealers) w.postMessage(si);
+    return this;
   }
 
+  /** Files worth keeping in flight to keep every worker busy. */
   get capacity(): number {
-    return this.workers.length;
+    return this.chunkers.length + this.sealers.length;
   }
 
+  /** Chunks, deduplicates and stores one file (an empty path reads standard input). */
   saveFile(path: Buffer, onProgress?: (bytes: number) => void): Promise<SavedFile> {
     if (this.failure) return Promise.reject(this.failure);
-    let w = 0;
-    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    if (!this.repo) return Promise.reject(new Error('ChunkPool.saveFile before attach()'));
+    const w = leastLoaded(this.chunkLoad);
     const job = this.nextJob++;
-    this.load[w]!++;
+    this.chunkLoad[w]!++;
     return new Promise<SavedFile>((resolve, reject) => {
-      this.jobs.set(job, {
+      this.files.set(job, {
+        job,
         worker: w,
-        content: [],
-        chain: Promise.resolve(),
         saved: { content: [], size: 0, newBlobs: 0, addedBytes: 0, addedPacked: 0 },
+        sealing: 0,
+        done: undefined,
         onProgress,
         resolve,
         reject,
       });
-      const msg: FileJob = { job, path: path.toString('base64') };
-      this.workers[w]!.postMessage(msg);
+      this.toChunkers[w]!.push({ kind: 'file', job, path: path.toString('base64') });
     });
   }
 
-  private onMessage(m: ChunkMessage): void {
-    const j = this.jobs.get(m.job);
-    if (!j) return;
-    if (m.kind === 'chunk') {
-      j.saved.content.push(m.id);
-      j.chain = j.chain.then(async () => {
-        if (!this.repo.hasBlob('data', m.id)) {
-          const sealed = new Uint8Array(m.sealed);
-          await this.repo.addSealedBlob('data', m.id, sealed, m.compressed ? m.length : 0);
-          j.saved.newBlobs++;
-          j.saved.addedBytes += m.length;
-          j.saved.addedPacked += sealed.length;
-        }
-        j.onProgress?.(m.length);
-        Atomics.add(this.credits, j.worker, 1);
-        Atomics.notify(this.credits, j.worker);
-      });
+  private giveCredit(worker: number, bytes: number): void {
+    const units = creditUnits(bytes);
+    // A worker waits only when it is short of a chunk; notify is costly, so skip it when well stocked.
+    if (Atomics.add(this.credits, worker, units) < CREDIT_BUDGET / 2) Atomics.notify(this.credits, worker);
+  }
+
+  private onChunkMessage(m: ChunkMessage): void {
+    const f = this.files.get(m.job);
+    if (!f) return;
+    if (m.kind === 'done') {
+      f.done = m;
+      this.chunkLoad[f.worker]!--;
+      this.settle(f);
       return;
     }
-    this.jobs.delete(m.job);
-    this.load[j.worker]!--;
-    j.chain.then(
+    f.saved.content.push(m.id);
+    f.onProgress?.(m.data.byteLength);
+    if (this.repo!.hasBlob('data', m.id) || this.inSeal.has(m.id)) {
+      this.giveCredit(f.worker, m.data.byteLength);
+      return;
+    }
+    this.inSeal.add(m.id);
+    f.sealing++;
+    const seq = this.nextSeal++;
+    const sealer = leastLoaded(this.sealLoad);
+    this.sealLoad[sealer]!++;
+    this.seals.set(seq, { file: f, id: m.id, length: m.data.byteLength, sealer });
+    this.toSealers[sealer]!.push({ kind: 'seal', seq, data: m.data }, [m.data]);
+  }
+
+  private onSealed(m: SealedMessage): void {
+    const s = this.seals.get(m.seq);
+    if (!s) return;
+    this.seals.delete(m.seq);
+    this.sealLoad[s.sealer]!--;
+    const sealed = new Uint8Array(m.sealed);
+    this.repo!.addSealedBlob('data', s.id, sealed, m.uncompressedLength).then(
       () => {
-        if (m.error) {
-          const err = new Error(m.error) as Error & { code?: string | undefined };
-          err.code = m.code;
-          j.reject(err);
-        } else {
-          j.saved.size = m.size;
-          j.resolve(j.saved);
-        }
+        this.inSeal.delete(s.id);
+        const saved = s.file.saved;
+        saved.newBlobs++;
+        saved.addedBytes += s.length;
+        saved.addedPacked += sealed.length;
+        this.giveCredit(s.file.worker, s.length);
+        s.file.sealing--;
+        this.settle(s.file);
       },
-      (err: Error) => j.reject(err),
+      (err: Error) => this.fail(err),
     );
   }
 
+  /** A file is finished once it is fully read and all of its new chunks are stored. */
+  private settle(f: FileState): void {
+    if (!f.done || f.sealing > 0) return;
+    this.files.delete(f.job);
+    if (f.done.error) {
+      const err = new Error(f.done.error) as Error & { code?: string | undefined };
+      err.code = f.done.code;
+      f.reject(err);
+    } else {
+      f.saved.size = f.done.size;
+      f.resolve(f.saved);
+    }
+  }
+
   private fail(err: Error): void {
-    this.failure = err;
-    for (const j of this.jobs.values()) j.reject(err);
-    this.jobs.clear();
+    this.failure ??= err;
+    for (const f of this.files.values()) f.reject(err);
+    this.files.clear();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.chunkers, ...this.sealers].map((w) => w.terminate()));
   }
 }
 
-export { SEAL_OVERHEAD };
+function leastLoaded(load: number[]): number {
+  let w = 0;
+  for (let i = 1; i < load.length; i++) if (load[i]! < load[w]!) w = i;
+  return w;
+}

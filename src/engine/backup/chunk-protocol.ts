@@ -1,21 +1,50 @@
 import type { CompressionMode } from '../../format/compression.js';
 
-/** Messages between the backup's main thread and its chunk workers (structured-clone safe). */
-export interface WorkerInit {
-  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array };
-  polynomial: string;
-  compression: CompressionMode;
-  /** Int32 credit counters, one slot per worker. */
+/**
+ * Messages between the backup's main thread and its workers (structured-clone safe).
+ * Chunk workers read, chunk and hash files; the main thread deduplicates; seal workers
+ * compress and encrypt only the chunks the repository does not have yet.
+ */
+
+/** workerData of a chunk worker. */
+export interface ChunkWorkerSetup {
+  /** Int32 credit counters, one slot per chunk worker: raw chunks it may have outstanding. */
   credits: SharedArrayBuffer;
   slot: number;
 }
 
+export interface ChunkerInit {
+  kind: 'init';
+  polynomial: string;
+}
+
 export interface FileJob {
+  kind: 'file';
   job: number;
   /** Path bytes, base64 (names need not be UTF-8); empty for standard input. */
   path: string;
 }
 
 export type ChunkMessage =
-  | { kind: 'chunk'; job: number; id: string; length: number; sealed: ArrayBuffer; compressed: boolean }
+  | { kind: 'chunk'; job: number; id: string; data: ArrayBuffer }
   | { kind: 'done'; job: number; size: number; error?: string; code?: string | undefined };
+
+export interface SealerInit {
+  kind: 'init';
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array };
+  compression: CompressionMode;
+}
+
+export interface SealJob {
+  kind: 'seal';
+  seq: number;
+  data: ArrayBuffer;
+}
+
+export interface SealedMessage {
+  kind: 'sealed';
+  seq: number;
+  sealed: ArrayBuffer;
+  /** Plaintext length when compressed (for the pack header), else 0. */
+  uncompressedLength: number;
+}

@@ -1,51 +1,48 @@
 /**
- * Worker thread of the backup pipeline: reads a file, splits it with the repository's
- * chunker, hashes each chunk (blob id), compresses and seals it, and posts the sealed blob
- * to the main thread, which only deduplicates and packs. Flow control: the main thread
- * grants credits through a shared counter; the worker waits (Atomics.wait, off the main
- * thread) when it has used them all, so memory stays bounded however fast disks are.
+ * Chunk worker: reads a file, splits it with the repository's chunker and hashes each chunk
+ * (its blob id). Flow control: the main thread grants credits through a shared counter; the
+ * worker waits (Atomics.wait, off the main thread) when it has used them all, so memory stays
+ * bounded however fast the disk is.
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Chunker } from '../../chunker/index.js';
-import { seal, type CryptoKey } from '../../crypto/index.js';
-import { zstdCompress } from '../../format/compression.js';
-import type { ChunkMessage, FileJob, WorkerInit } from './chunk-protocol.js';
+import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob } from './chunk-protocol.js';
+import { Batcher, type Batch } from './batcher.js';
+import { creditUnits } from './credits.js';
+import { noteBufferChurn } from './buffer-gc.js';
 
-const init = workerData as WorkerInit;
-const key: CryptoKey = { encrypt: new Uint8Array(init.key.encrypt), macK: new Uint8Array(init.key.macK), macR: new Uint8Array(init.key.macR) };
-const credits = new Int32Array(init.credits);
-const slot = init.slot;
-const chunker = new Chunker(BigInt('0x' + init.polynomial));
-const READ_SIZE = 4 << 20;
+const setup = workerData as ChunkWorkerSetup;
+const credits = new Int32Array(setup.credits);
+const slot = setup.slot;
+let chunker: Chunker; // set by 'init': workers start while the password is still being checked
+const READ_SIZE = 1 << 20;
 // One chunk (≤ 8 MiB) plus one read always fits after compaction.
 const buffer = Buffer.allocUnsafe((8 << 20) + READ_SIZE);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const out = new Batcher<ChunkMessage>(parentPort!);
 
-function waitForCredit(): void {
-  while (Atomics.sub(credits, slot, 1) <= 0) {
-    Atomics.add(credits, slot, 1);
-    Atomics.wait(credits, slot, Atomics.load(credits, slot), 1000);
+/** Takes `units` credits (64 KiB each), waiting until the main thread has returned enough. */
+function waitForCredit(units: number): void {
+  for (;;) {
+    const v = Atomics.load(credits, slot);
+    if (v >= units && Atomics.compareExchange(credits, slot, v, v - units) === v) return;
+    if (v >= units) continue;
+    // Whatever is batched must reach the main thread before we wait for it to answer.
+    out.flush();
+    Atomics.wait(credits, slot, v, 50);
   }
 }
 
 function emitChunk(job: FileJob, chunk: Buffer): void {
   const id = createHash('sha256').update(chunk).digest('hex');
-  const compress = init.compression !== 'off' && chunk.length > 0;
-  const body = compress ? zstdCompress(chunk, init.compression === 'max' ? 'max' : 'auto') : chunk;
-  const sealed = seal(key, randomBytes(16), body);
-  // Transfer (zero-copy) needs an ArrayBuffer holding exactly this blob; small Buffers share a pool.
-  let ab = sealed.buffer as ArrayBuffer;
-  if (sealed.byteOffset !== 0 || ab.byteLength !== sealed.length) {
-    ab = new ArrayBuffer(sealed.length);
-    new Uint8Array(ab).set(sealed);
-  }
-  waitForCredit();
-  const msg: ChunkMessage = { kind: 'chunk', job: job.job, id, length: chunk.length, sealed: ab, compressed: compress };
-  parentPort!.postMessage(msg, [ab]);
+  const data = new ArrayBuffer(chunk.length);
+  new Uint8Array(data).set(chunk);
+  waitForCredit(creditUnits(chunk.length));
+  out.push({ kind: 'chunk', job: job.job, id, data }, [data]);
+  noteBufferChurn(chunk.length);
 }
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** readSync that waits out EAGAIN: stdin may be a non-blocking pipe or socket. */
 function readBlocking(fd: number, pos: number): number {
@@ -98,12 +95,17 @@ function processFile(job: FileJob): number {
   return total;
 }
 
-parentPort!.on('message', (job: FileJob) => {
+function runJob(job: FileJob): void {
   try {
     const size = processFile(job);
-    parentPort!.postMessage({ kind: 'done', job: job.job, size } satisfies ChunkMessage);
+    out.push({ kind: 'done', job: job.job, size });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    parentPort!.postMessage({ kind: 'done', job: job.job, size: 0, error: e.message, code: e.code } satisfies ChunkMessage);
+    out.push({ kind: 'done', job: job.job, size: 0, error: e.message, code: e.code });
   }
+}
+
+parentPort!.on('message', (msg: Batch<FileJob> | ChunkerInit) => {
+  if (msg.kind === 'init') chunker = new Chunker(BigInt('0x' + msg.polynomial));
+  else for (const job of msg.items) runJob(job);
 });

@@ -100,16 +100,16 @@ class PackOutput {
     const recompress = this.repo.version >= 2 && b.uncompressedLength === 0 && plain.length > 0 && (b.type === 'tree' || this.repo.compression !== 'off');
     const stored = recompress ? this.repo.sealBlob(b.type, plain) : { sealed: Buffer.from(sealed), uncompressedLength: b.uncompressedLength };
     let w = this.writers.get(b.type);
-    if (!w) this.writers.set(b.type, (w = new PackWriter(b.type, this.repo.key, this.repo.packSize)));
-    w.add(b.id, stored.sealed, stored.uncompressedLength);
-    if (w.full) await this.upload(w.finish());
+    if (!w) this.writers.set(b.type, (w = new PackWriter(b.type, this.repo.key, this.repo.packSize, this.repo.backend.stagingDir?.())));
+    await w.add(b.id, stored.sealed, stored.uncompressedLength);
+    if (w.full) await this.upload(await w.finish());
   }
 
   private async upload(pack: FinishedPack): Promise<void> {
     while (this.uploads.size >= Math.max(1, this.repo.backend.connections)) await Promise.race(this.uploads);
     if (this.error) throw this.error;
-    const p: Promise<void> = this.repo.backend
-      .save(handle('data', pack.id), pack.bytes)
+    const p: Promise<void> = this.repo
+      .storePack(pack)
       .then(() => {
         this.created.push({ id: pack.id, blobs: pack.blobs });
       })
@@ -121,7 +121,7 @@ class PackOutput {
   }
 
   async finish(): Promise<IndexPack[]> {
-    for (const w of this.writers.values()) if (w.count > 0) await this.upload(w.finish());
+    for (const w of this.writers.values()) if (w.count > 0) await this.upload(await w.finish());
     while (this.uploads.size) await Promise.race(this.uploads);
     if (this.error) throw this.error;
     return this.created;

@@ -1,0 +1,33 @@
+/**
+ * Seal worker: compresses (zstd, per the repository's mode) and encrypts blobs that the main
+ * thread found to be new. Separate from chunking so one large file keeps every core busy.
+ */
+import { randomBytes } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import { seal, type CryptoKey } from '../../crypto/index.js';
+import { zstdCompress } from '../../format/compression.js';
+import type { SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
+import { ownedArrayBuffer } from './transfer.js';
+import { Batcher, type Batch } from './batcher.js';
+import { noteBufferChurn } from './buffer-gc.js';
+
+let init: SealerInit;
+let key: CryptoKey;
+
+const out = new Batcher<SealedMessage>(parentPort!);
+
+function sealOne(job: SealJob): void {
+  const plain = new Uint8Array(job.data);
+  const compress = init.compression !== 'off' && plain.length > 0;
+  const body = compress ? zstdCompress(plain, init.compression === 'max' ? 'max' : 'auto') : plain;
+  const sealed = ownedArrayBuffer(seal(key, randomBytes(16), body));
+  out.push({ kind: 'sealed', seq: job.seq, sealed, uncompressedLength: compress ? plain.length : 0 }, [sealed]);
+  noteBufferChurn(plain.length * 3);
+}
+
+parentPort!.on('message', (msg: SealerInit | Batch<SealJob>) => {
+  if (msg.kind === 'init') {
+    init = msg;
+    key = { encrypt: new Uint8Array(msg.key.encrypt), macK: new Uint8Array(msg.key.macK), macR: new Uint8Array(msg.key.macR) };
+  } else for (const job of msg.items) sealOne(job);
+});
