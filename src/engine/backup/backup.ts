@@ -37,13 +37,13 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   const t0 = Date.now();
   const hostname = o.host ?? os.hostname();
   const absPaths = o.stdinFilename ? [`/${o.stdinFilename}`] : o.targets.map((t) => path.resolve(t));
+  repo.dryRun = o.dryRun ?? false;
   await repo.loadIndex();
   await repo.removeStaleStaging();
   let parent: SnapshotWithId | undefined;
   if (o.parent) parent = await repo.loadSnapshot(await repo.findId('snapshots', o.parent));
   else if (o.parent === undefined) parent = await findLatestSnapshot(await repo.listSnapshots(), { hosts: [hostname], paths: absPaths });
   const excludes = await buildExcludeMatcher(o);
-  repo.dryRun = o.dryRun ?? false;
   const pool = (o.pool ?? new ChunkPool()).attach(repo);
   const archiver = new Archiver(repo, pool, { excludes, oneFileSystem: o.oneFileSystem ?? false, onEvent: o.onEvent });
   const timer = o.onStatus ? setInterval(() => o.onStatus!(archiver, Date.now() - t0), 1000) : undefined;
