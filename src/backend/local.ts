@@ -35,6 +35,18 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array, mode 
   await fsyncDir(dir);
 }
 
+async function readRange(fh: fsp.FileHandle, h: Handle, offset: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  if (got !== length) throw new BackendError(`${describeHandle(h)}: short read (${got} of ${length} bytes at offset ${offset}); the file is truncated`);
+  return buf;
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   const dh = await fsp.open(dir, fsc.O_RDONLY);
   try {
@@ -47,10 +59,52 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+interface CachedHandle {
+  fh: Promise<fsp.FileHandle>;
+  users: number;
+  evicted: boolean;
+}
+
+/** Open pack files kept for ranged reads: restore and check read many blobs per pack. */
+const MAX_CACHED_HANDLES = 32;
+
 /** A repository in a local directory, laid out exactly like restic's local backend. */
 export class LocalBackend implements Backend {
   readonly connections = 2;
+  private readonly handles = new Map<string, CachedHandle>();
   constructor(readonly root: string) {}
+
+  /** Pack files never change once written, so a read handle can be reused across loads. */
+  private async withPackHandle<T>(file: string, h: Handle, fn: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+    let c = this.handles.get(file);
+    if (c) {
+      this.handles.delete(file); // re-insert: Map order is our LRU order
+      this.handles.set(file, c);
+    } else {
+      c = { fh: fsp.open(file, 'r'), users: 0, evicted: false };
+      this.handles.set(file, c);
+      c.fh.catch(() => this.handles.delete(file));
+      while (this.handles.size > MAX_CACHED_HANDLES) {
+        const [oldest, old] = this.handles.entries().next().value as [string, CachedHandle];
+        this.handles.delete(oldest);
+        old.evicted = true;
+        if (old.users === 0) void old.fh.then((x) => x.close()).catch(() => undefined);
+      }
+    }
+    let fh: fsp.FileHandle;
+    try {
+      fh = await c.fh;
+    } catch (err) {
+      throw this.wrap(err, h, 'open');
+    }
+    c.users++;
+    try {
+      return await fn(fh);
+    } finally {
+      c.users--;
+      if (c.evicted && c.users === 0) await fh.close().catch(() => undefined);
+    }
+  }
 
   get location(): string {
     return this.root;
@@ -89,6 +143,7 @@ export class LocalBackend implements Backend {
 
   async load(h: Handle, offset = 0, length = 0): Promise<Buffer> {
     const file = this.filename(h);
+    if (h.type === 'data' && length > 0) return this.withPackHandle(file, h, (fh) => readRange(fh, h, offset, length));
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(file, 'r');
@@ -98,15 +153,7 @@ export class LocalBackend implements Backend {
     try {
       if (offset === 0 && length === 0) return await fh.readFile();
       if (length === 0) length = (await fh.stat()).size - offset;
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      if (got !== length) throw new BackendError(`${describeHandle(h)}: short read (${got} of ${length} bytes at offset ${offset}); the file is truncated`);
-      return buf;
+      return await readRange(fh, h, offset, length);
     } finally {
       await fh.close();
     }
@@ -163,15 +210,26 @@ export class LocalBackend implements Backend {
   }
 
   async remove(h: Handle): Promise<void> {
+    const file = this.filename(h);
+    const cached = this.handles.get(file);
+    if (cached) {
+      this.handles.delete(file);
+      cached.evicted = true;
+      if (cached.users === 0) void cached.fh.then((x) => x.close()).catch(() => undefined);
+    }
     try {
-      await fsp.unlink(this.filename(h));
+      await fsp.unlink(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new BackendError(`cannot remove ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map((c) => c.fh.then((fh) => fh.close()).catch(() => undefined)));
+  }
 
   private wrap(err: unknown, h: Handle, op: string): Error {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new BackendNotFoundError(`${describeHandle(h)} does not exist in ${this.root}`, { cause: err });

@@ -2,22 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { CofreError, ExitCode } from '../errors/index.js';
 import { activeLocks, stdio } from './context.js';
-import { registerBackup } from './commands/backup.js';
-import { registerCat } from './commands/cat.js';
-import { registerDump } from './commands/dump.js';
-import { registerInit } from './commands/init.js';
-import { registerKey } from './commands/key.js';
-import { registerLs } from './commands/ls.js';
-import { registerRestore } from './commands/restore.js';
-import { registerSnapshots } from './commands/snapshots.js';
-import { registerUnlock } from './commands/unlock.js';
-import { registerVersion } from './commands/version.js';
-import { registerExtraCommands } from './commands/extra.js';
-import { registerDemo } from './commands/demo.js';
+import { commandName, registerCommands } from './commands/registry.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('cofre')
     .description('Cofre: backups in the restic repository format — encrypted, deduplicated, verified')
     .option('-r, --repo <repository>', 'repository to back up to or restore from (default: $RESTIC_REPOSITORY)')
@@ -43,18 +32,7 @@ export function buildProgram(): Command {
     if (g.lock === false) action.setOptionValueWithSource('noLock', true, 'cli');
     if (g.insecureTls) process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
   });
-  registerInit(program);
-  registerBackup(program);
-  registerSnapshots(program);
-  registerRestore(program);
-  registerLs(program);
-  registerCat(program);
-  registerDump(program);
-  registerKey(program);
-  registerUnlock(program);
-  registerVersion(program);
-  registerDemo(program);
-  registerExtraCommands(program);
+  await registerCommands(program, argv);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
@@ -77,7 +55,7 @@ function reportError(err: unknown, json: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const json = argv.includes('--json');
   let interrupted = false;
   const onSignal = (): void => {
@@ -86,8 +64,11 @@ export async function main(argv: string[]): Promise<number> {
     stdio.err('signal received, cleaning up');
     void Promise.all([...activeLocks].map((r) => r())).finally(() => process.exit(ExitCode.Interrupted));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // The server handles its own signals (graceful shutdown finishing in-flight uploads).
+  if (commandName(argv) !== 'server') {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;

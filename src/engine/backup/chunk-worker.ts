@@ -11,7 +11,7 @@ import { Chunker } from '../../chunker/index.js';
 import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob } from './chunk-protocol.js';
 import { Batcher, type Batch } from './batcher.js';
 import { creditUnits } from './credits.js';
-import { noteBufferChurn } from './buffer-gc.js';
+import { noteBufferChurn } from '../buffer-gc.js';
 
 const setup = workerData as ChunkWorkerSetup;
 const credits = new Int32Array(setup.credits);

@@ -9,7 +9,7 @@ import { zstdCompress } from '../../format/compression.js';
 import type { SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
 import { ownedArrayBuffer } from './transfer.js';
 import { Batcher, type Batch } from './batcher.js';
-import { noteBufferChurn } from './buffer-gc.js';
+import { noteBufferChurn } from '../buffer-gc.js';
 
 let init: SealerInit;
 let key: CryptoKey;

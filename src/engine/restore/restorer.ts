@@ -1,12 +1,17 @@
-import { promises as fsp } from 'node:fs';
+import { chmodSync, closeSync, lchownSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { handle } from '../../backend/index.js';
+import { NotFoundError } from '../../errors/index.js';
 import { parseGoTime } from '../../format/go-time.js';
 import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
+import { plaintextLength } from '../../format/blob.js';
 import { native } from '../../native/binding.js';
-import type { Repository } from '../../repository/index.js';
-import { Semaphore } from '../../util/index.js';
+import type { IndexedBlob, Repository } from '../../repository/index.js';
+import { mapLimit } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
+import { FileWriter } from './file-writer.js';
+import { noteBufferChurn } from '../buffer-gc.js';
 import { loadTree, resolveSubpath } from './tree-walk.js';
 
 export interface RestoreOptions {
@@ -31,19 +36,34 @@ export interface RestoreSummary {
 }
 
 const isRoot = process.getuid?.() === 0;
+/** Packs decoded at once; each holds at most one pack's needed byte range in memory. */
+const PACK_CONCURRENCY = 2;
+
+interface FileTask {
+  key: string;
+  dest: Buffer;
+  node: TreeNode;
+  /** Blobs still to be written. */
+  remaining: number;
+  created: boolean;
+  failed: boolean;
+}
+
+interface BlobTarget {
+  file: FileTask;
+  offset: number;
+}
 
 /**
- * Restores a snapshot (or part of it) into `target`: content first, then metadata, and
- * directory metadata last so writing children does not disturb restored directory mtimes.
+ * Restores a snapshot (or part of it) into `target` the way restic's restorer does: it plans
+ * every file first, then reads each pack once (the range holding the blobs it needs), decodes
+ * each blob once and writes it to every file and offset that uses it. File metadata is set
+ * when a file's last blob lands; directory metadata last, deepest first.
  */
 export async function restore(repo: Repository, rootTree: string, o: RestoreOptions): Promise<RestoreSummary> {
   const sum: RestoreSummary = { files: 0, dirs: 0, bytes: 0, errors: 0, verified: 0 };
   const inc = [...(o.includes ?? []).map((p) => compilePattern(p)), ...(o.iincludes ?? []).map((p) => compilePattern(p, true))];
   const exc = [...(o.excludes ?? []).map((p) => compilePattern(p)), ...(o.iexcludes ?? []).map((p) => compilePattern(p, true))];
-  const slots = new Semaphore(8);
-  const hardlinks = new Map<string, string>();
-  const tasks: Promise<void>[] = [];
-  const dirMeta: { dest: Buffer; node: TreeNode }[] = [];
   const target = Buffer.from(path.resolve(o.target));
   await fsp.mkdir(target, { recursive: true });
 
@@ -51,98 +71,190 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
     sum.errors++;
     o.onError?.(p.toString(), err as Error);
   };
-
   const selected = (inner: string, isDir: boolean): { take: boolean; descend: boolean } => {
     if (exc.some((r) => r.test(inner))) return { take: false, descend: false };
-    if (inc.length === 0) return { take: true, descend: true };
-    if (inc.some((r) => r.test(inner))) return { take: true, descend: true };
+    if (inc.length === 0 || inc.some((r) => r.test(inner))) return { take: true, descend: true };
     // A directory on the way to an included path must be created and walked.
     return { take: false, descend: isDir };
   };
 
-  const restoreFile = async (dest: Buffer, node: TreeNode): Promise<void> => {
-    const key = node.inode !== undefined && (node.links ?? 1n) > 1n ? `${node.deviceId ?? 0n}:${node.inode}` : undefined;
-    const first = key ? hardlinks.get(key) : undefined;
+  // ---- plan: directories now, files grouped by the packs holding their blobs ----
+  const dirMeta: { dest: Buffer; node: TreeNode }[] = [];
+  const later: { dest: Buffer; node: TreeNode }[] = []; // links, special files, empty files
+  const byPack = new Map<string, Map<string, { blob: IndexedBlob; targets: BlobTarget[] }>>();
+  const hardlinks = new Map<string, Buffer>();
+  let nextKey = 0;
+
+  const planFile = (dest: Buffer, node: TreeNode): void => {
+    const linkKey = node.inode !== undefined && (node.links ?? 1n) > 1n ? `${node.deviceId ?? 0n}:${node.inode}` : undefined;
+    const first = linkKey ? hardlinks.get(linkKey) : undefined;
     if (first) {
-      await fsp.rm(dest, { force: true });
-      await fsp.link(first, dest);
+      later.push({ dest, node: { ...node, type: 'irregular', linktarget: first } }); // marker: hard link to `first`
       return;
     }
-    if (key) hardlinks.set(key, dest.toString('latin1'));
-    const fh = await fsp.open(dest, 'w', 0o600);
-    try {
-      for (const id of node.content ?? []) {
-        const blob = await repo.loadBlob('data', id);
-        await fh.write(blob, 0, blob.length);
-        sum.bytes += blob.length;
-      }
-    } finally {
-      await fh.close();
+    if (linkKey) hardlinks.set(linkKey, dest);
+    const content = node.content ?? [];
+    if (content.length === 0) {
+      later.push({ dest, node });
+      return;
     }
-    if (o.verify) await verifyFile(repo, dest, node);
-    if (o.verify) sum.verified++;
-    sum.files++;
-    await applyMeta(dest, node);
-    o.onProgress?.(sum.files, sum.bytes);
-  };
-
-  const restoreNode = async (dest: Buffer, node: TreeNode): Promise<void> => {
-    switch (node.type) {
-      case 'file':
-        return restoreFile(dest, node);
-      case 'symlink':
-        await fsp.rm(dest, { force: true });
-        await fsp.symlink(node.linktarget ?? Buffer.alloc(0), dest);
-        break;
-      case 'fifo':
-      case 'dev':
-      case 'chardev':
-        await fsp.rm(dest, { force: true });
-        native.mknod(dest, unixModeFromGo(node.mode ?? 0), Number(node.device ?? 0n));
-        break;
-      default:
-        return; // sockets and irregular files are not restored (as restic)
+    const file: FileTask = { key: String(nextKey++), dest, node, remaining: content.length, created: false, failed: false };
+    let offset = 0;
+    for (const id of content) {
+      const blob = repo.index.lookup('data', id);
+      if (!blob) throw new NotFoundError(`data blob ${id} of ${dest.toString()} is not in the index`, { hint: 'run `cofre check`; `cofre repair snapshots` can drop lost data' });
+      let blobs = byPack.get(blob.packId);
+      if (!blobs) byPack.set(blob.packId, (blobs = new Map()));
+      let entry = blobs.get(id);
+      if (!entry) blobs.set(id, (entry = { blob, targets: [] }));
+      entry.targets.push({ file, offset });
+      offset += plaintextLength(blob);
     }
-    await applyMeta(dest, node);
   };
 
   const walk = async (tree: string, destDir: Buffer, inner: string): Promise<void> => {
     for (const node of await loadTree(repo, tree)) {
-      const name = node.name;
-      const dest = Buffer.concat([destDir, Buffer.from('/'), name]);
-      const innerPath = `${inner}/${name.toString()}`;
+      const dest = Buffer.concat([destDir, Buffer.from('/'), node.name]);
+      const innerPath = `${inner}/${node.name.toString()}`;
       const sel = selected(innerPath, node.type === 'dir');
       if (!sel.take && !sel.descend) continue;
       if (node.type === 'dir') {
-        await fsp.mkdir(dest, { recursive: true, mode: 0o700 }).catch((err) => fail(dest, err));
+        try {
+          mkdirSync(dest, { recursive: true, mode: 0o700 });
+        } catch (err) {
+          fail(dest, err);
+        }
         sum.dirs++;
         if (node.subtree) await walk(node.subtree, dest, innerPath);
         dirMeta.push({ dest, node });
-        continue;
+      } else if (sel.take) {
+        if (node.type === 'file') planFile(dest, node);
+        else later.push({ dest, node });
       }
-      if (!sel.take) continue;
-      await slots.acquire();
-      tasks.push(
-        restoreNode(dest, node)
-          .catch((err) => fail(dest, err))
-          .finally(() => slots.release()),
-      );
     }
   };
 
   const start = o.subpath ? await resolveSubpath(repo, rootTree, o.subpath) : { tree: rootTree };
   if ('tree' in start) await walk(start.tree, target, '');
-  else await restoreNode(Buffer.concat([target, Buffer.from('/'), start.node.name]), start.node).catch((err) => fail(target, err));
-  await Promise.all(tasks);
-  // Deepest directories first, so a parent's mtime is set after its children changed it.
-  for (const { dest, node } of dirMeta.reverse()) await applyMeta(dest, node).catch((err) => fail(dest, err));
+  else if (start.node.type === 'file') planFile(Buffer.concat([target, Buffer.from('/'), start.node.name]), start.node);
+  else later.push({ dest: Buffer.concat([target, Buffer.from('/'), start.node.name]), node: start.node });
+
+  // ---- content: each pack read once ----
+  const writer = new FileWriter();
+  const finishFile = async (f: FileTask): Promise<void> => {
+    writer.finish(f.key);
+    if (f.failed) return;
+    try {
+      if (o.verify) {
+        await verifyFile(repo, f.dest, f.node);
+        sum.verified++;
+      }
+      applyMeta(f.dest, f.node);
+      sum.files++;
+      o.onProgress?.(sum.files, sum.bytes);
+    } catch (err) {
+      fail(f.dest, err);
+    }
+  };
+
+  await mapLimit([...byPack.entries()], PACK_CONCURRENCY, async ([packId, blobs]) => {
+    const list = [...blobs.values()].sort((a, b) => a.blob.offset - b.blob.offset);
+    const base = list[0]!.blob.offset;
+    const last = list[list.length - 1]!.blob;
+    let bytes: Buffer;
+    try {
+      bytes = await repo.backend.load(handle('data', packId), base, last.offset + last.length - base);
+      noteBufferChurn(bytes.length * 3);
+    } catch (err) {
+      for (const e of list) for (const t of e.targets) markFailed(t.file, err);
+      return;
+    }
+    for (const e of list) {
+      let plain: Buffer;
+      try {
+        plain = repo.decodeBlob('data', e.blob.id, bytes.subarray(e.blob.offset - base, e.blob.offset - base + e.blob.length), e.blob.uncompressedLength, packId);
+      } catch (err) {
+        for (const t of e.targets) markFailed(t.file, err);
+        continue;
+      }
+      for (const t of e.targets) {
+        const f = t.file;
+        if (!f.failed) {
+          try {
+            const create = !f.created;
+            f.created = true;
+            writer.write(f.key, f.dest, create, plain, t.offset);
+            sum.bytes += plain.length;
+          } catch (err) {
+            markFailed(f, err);
+          }
+        }
+        if (--f.remaining === 0) await finishFile(f);
+      }
+    }
+  });
+  writer.closeAll();
+
+  function markFailed(f: FileTask, err: unknown): void {
+    if (!f.failed) fail(f.dest, err);
+    f.failed = true;
+  }
+
+  // ---- everything without content, then directory metadata deepest first ----
+  for (const { dest, node } of later) {
+    try {
+      restoreNonContent(dest, node);
+      if (node.type === 'file') sum.files++;
+    } catch (err) {
+      fail(dest, err);
+    }
+  }
+  for (const { dest, node } of dirMeta.reverse()) {
+    try {
+      applyMeta(dest, node);
+    } catch (err) {
+      fail(dest, err);
+    }
+  }
   return sum;
 }
 
+/** Empty files, symlinks, hard links (marked 'irregular' with the first path), FIFOs and devices. */
+function restoreNonContent(dest: Buffer, node: TreeNode): void {
+  switch (node.type) {
+    case 'file':
+      closeSync(openSync(dest, 'w', 0o600));
+      break;
+    case 'irregular':
+      rmSync(dest, { force: true });
+      linkSync(node.linktarget!, dest);
+      return;
+    case 'symlink':
+      rmSync(dest, { force: true });
+      symlinkSync(node.linktarget ?? Buffer.alloc(0), dest);
+      break;
+    case 'fifo':
+    case 'dev':
+    case 'chardev':
+      rmSync(dest, { force: true });
+      native.mknod(dest, unixModeFromGo(node.mode ?? 0), Number(node.device ?? 0n));
+      break;
+    default:
+      return; // sockets are not restored (as restic)
+  }
+  applyMeta(dest, node);
+}
+
 /** Ownership (root only), mode, extended attributes, then timestamps (nanoseconds). */
-async function applyMeta(dest: Buffer, node: TreeNode): Promise<void> {
-  if (isRoot) await fsp.lchown(dest, node.uid, node.gid).catch(() => undefined);
-  if (node.type !== 'symlink' && node.mode !== undefined) await fsp.chmod(dest, unixModeFromGo(node.mode) & 0o7777);
+function applyMeta(dest: Buffer, node: TreeNode): void {
+  if (isRoot) {
+    try {
+      lchownSync(dest, node.uid, node.gid);
+    } catch {
+      /* e.g. a file system without ownership; restic ignores this too */
+    }
+  }
+  if (node.type !== 'symlink' && node.mode !== undefined) chmodSync(dest, unixModeFromGo(node.mode) & 0o7777);
   for (const x of node.extendedAttributes ?? []) {
     try {
       native.lsetxattr(dest, x.name, x.value);
@@ -161,7 +273,7 @@ async function verifyFile(repo: Repository, dest: Buffer, node: TreeNode): Promi
     let pos = 0;
     for (const id of node.content ?? []) {
       const e = repo.index.lookup('data', id);
-      const len = e ? (e.uncompressedLength || e.length - 32) : 0;
+      const len = e ? plaintextLength(e) : 0;
       const buf = Buffer.alloc(len);
       const { bytesRead } = await fh.read(buf, 0, len, pos);
       pos += len;

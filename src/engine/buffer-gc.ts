@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /**
- * Workers allocate big, short-lived buffers (chunks, compressed and sealed blobs) but few
+ * Workers (and restore's main thread) allocate big, short-lived buffers (chunks, compressed and sealed blobs) but few
  * JS objects, and V8 only collects for external memory after ~64 MB per isolate, so dead
  * buffers would inflate RSS by that much per worker. Their heaps are tiny, so a collection
  * every few MB of churn costs almost nothing and keeps memory bounded by the work in flight.
