@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { LocalBackend } from '../../src/backend/index.js';
+import { Repository } from '../../src/repository/index.js';
 import { cofre, jsonLines, restic, tempDir, type RepoEnv, type RunResult, type TempDir } from '../helpers/restic.js';
 import { compareTrees, generateTree, mutateTree } from '../helpers/tree.js';
 
@@ -30,15 +32,23 @@ export function ok(r: RunResult, what: string): RunResult {
   return r;
 }
 
+/**
+ * A repository whose key is cheap to open (scrypt N=1024): every restic and cofre run in
+ * these tests derives the key again, and the default parameters cost ~0.5 s each time.
+ */
+export async function initFast(repo: string): Promise<void> {
+  await Repository.init(new LocalBackend(repo), PASSWORD, { kdf: { N: 1024, r: 8, p: 1 } });
+}
+
 /** `backups` snapshots of one tree, mutated between backups, made by `tool`, one day apart. */
-export function buildRepo(opts: { seed: number; backups: number; tool: Tool; prefix?: string }): Fixture {
+export async function buildRepo(opts: { seed: number; backups: number; tool: Tool; prefix?: string }): Promise<Fixture> {
   const tmp = tempDir(opts.prefix ?? 'cofre-prune-');
   const root = tmp.path;
   const src = join(root, 'src');
   const repo = join(root, 'repo');
   const env = { repo, password: PASSWORD };
   generateTree(src, { seed: opts.seed, scale: 'tiny' });
-  ok(run(opts.tool, ['init'], env), 'init');
+  await initFast(repo);
   for (let i = 0; i < opts.backups; i++) {
     if (i > 0) mutateTree(src, opts.seed * 100 + i);
     ok(run(opts.tool, ['backup', '-q', '--time', `2022-01-${String(i + 1).padStart(2, '0')} 10:00:00`, 'src'], env, root), `backup ${i}`);

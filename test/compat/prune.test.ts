@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cofre, hasRestic, jsonLines, restic, RESTIC_BIN } from '../helpers/restic.js';
-import { assertSameTree, buildRepo, copyRepo, dirSize, listing, ok, restore, snapshotIds } from './prune-fixture.js';
+import { assertSameTree, buildRepo, initFast, copyRepo, dirSize, listing, ok, restore, snapshotIds } from './prune-fixture.js';
 
 const skip = hasRestic() ? false : 'restic binary not installed';
 
@@ -21,7 +21,7 @@ function statsBlock(out: string): string {
 }
 
 test('cofre forget + prune: restic agrees on every number, checks the result, restores identically', { skip }, async (t) => {
-  const fx = buildRepo({ seed: 11, backups: 4, tool: 'cofre' });
+  const fx = await buildRepo({ seed: 11, backups: 4, tool: 'cofre' });
   t.after(() => fx.tmp.cleanup());
   // A snapshot of other data, forgotten by id below: its packs become entirely unused.
   mkdirSync(join(fx.root, 'junk'));
@@ -94,11 +94,11 @@ test('cofre forget + prune: restic agrees on every number, checks the result, re
 });
 
 test('prune --repack-uncompressed compresses data written with --compression off', { skip }, async (t) => {
-  const fx = buildRepo({ seed: 12, backups: 1, tool: 'cofre', prefix: 'cofre-prune-uncomp-' });
+  const fx = await buildRepo({ seed: 12, backups: 1, tool: 'cofre', prefix: 'cofre-prune-uncomp-' });
   t.after(() => fx.tmp.cleanup());
   // Rewrite the repository uncompressed: a fresh repo with --compression off.
   const plain = { repo: join(fx.root, 'plain'), password: fx.env.password! };
-  ok(cofre(['init'], plain), 'init');
+  await initFast(plain.repo);
   ok(cofre(['--compression', 'off', 'backup', '-q', 'src'], plain, { cwd: fx.root }), 'backup --compression off');
   const id = snapshotIds(plain)[0]!;
   const want = restore('restic', fx, plain, id, join(fx.root, 'want'));
@@ -115,7 +115,7 @@ test('prune --repack-uncompressed compresses data written with --compression off
 });
 
 test('prune refuses (exit 11) while a backup holds a lock, and can wait for it with --retry-lock', { skip }, async (t) => {
-  const fx = buildRepo({ seed: 13, backups: 1, tool: 'restic', prefix: 'cofre-prune-lock-' });
+  const fx = await buildRepo({ seed: 13, backups: 1, tool: 'restic', prefix: 'cofre-prune-lock-' });
   t.after(() => fx.tmp.cleanup());
   const env = { ...process.env, RESTIC_REPOSITORY: fx.repo, RESTIC_PASSWORD: fx.env.password!, RESTIC_CACHE_DIR: join(fx.root, 'cache') };
   // `backup --stdin` holds its lock until stdin ends.
