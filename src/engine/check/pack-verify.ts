@@ -76,8 +76,8 @@ export function verifyPack(key: CryptoKey, input: PackVerifyInput): string[] {
     }
     const what = `${b.type} blob ${b.id}`;
     try {
-      let plain = open(key, bytes.subarray(b.offset, b.offset + b.length), what);
-      if (b.uncompressedLength > 0) plain = zstdDecompress(plain, b.uncompressedLength, what);
+      let plain = open(key, bytes.subarray(b.offset, b.offset + b.length), 'blob');
+      if (b.uncompressedLength > 0) plain = zstdDecompress(plain, b.uncompressedLength, 'blob');
       const got = sha256Hex(plain);
       if (got !== b.id) problems.push(`${what} (offset ${b.offset}): content hash does not match, got ${got}`);
     } catch (err) {
