@@ -52,7 +52,7 @@ export interface OpenedRepo {
 }
 
 /** Opens the repository from flags/env, verifies the password and takes the lock the command needs. */
-export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio, opts: { loadIndex?: boolean } = {}): Promise<OpenedRepo> {
+export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio, opts: { loadIndex?: boolean; lockInBackground?: boolean } = {}): Promise<OpenedRepo> {
   if (g.cacert?.length) process.env['NODE_EXTRA_CA_CERTS'] ??= g.cacert[0];
   const backend = await openBackend(repoLocation(g));
   const password = await readPassword(g, process.env);
@@ -64,30 +64,33 @@ export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' |
   if (!g.json && !g.quiet && g.verbose !== undefined && g.verbose > 0) {
     out.err(`repository ${repo.config.id.slice(0, 8)} opened (version ${repo.version}) successfully, password is correct`);
   }
-  // Taking a lock includes restic's 200 ms wait before re-checking; read the index meanwhile.
-  const [locked, indexed] = await Promise.allSettled([
-    lock === 'none' || g.noLock ? Promise.resolve(undefined) : RepoLock.acquire(repo, lock === 'exclusive'),
-    opts.loadIndex ? repo.loadIndex() : Promise.resolve(),
-  ]);
-  if (locked.status === 'rejected') throw locked.reason;
-  const held = locked.value;
-  if (indexed.status === 'rejected') {
-    await held?.release().catch(() => undefined);
-    throw indexed.reason;
-  }
+  const acquiring = lock === 'none' || g.noLock ? Promise.resolve(undefined) : RepoLock.acquire(repo, lock === 'exclusive');
+  // Whatever happens to the command, a lock that was taken is released.
   const release = async (): Promise<void> => {
+    const held = await acquiring.catch(() => undefined);
     await held?.release().catch(() => undefined);
   };
   activeLocks.add(release);
-  return {
-    repo,
-    lock: held,
-    close: async () => {
-      activeLocks.delete(release);
-      await release();
-      await backend.close();
-    },
+  const close = async (): Promise<void> => {
+    activeLocks.delete(release);
+    await release();
+    await backend.close();
   };
+  if (opts.lockInBackground) {
+    // Taking a lock includes restic's 200 ms wait before re-checking. A backup may read
+    // meanwhile; the repository refuses to write anything but the lock until it is held.
+    repo.writeGate = acquiring.then(() => undefined);
+    repo.writeGate.catch(() => undefined);
+    if (opts.loadIndex) await repo.loadIndex().catch(async (err) => Promise.reject(await close().then(() => err)));
+    return { repo, lock: undefined, close };
+  }
+  const [locked, indexed] = await Promise.allSettled([acquiring, opts.loadIndex ? repo.loadIndex() : Promise.resolve()]);
+  if (locked.status === 'rejected' || indexed.status === 'rejected') {
+    await close();
+    throw locked.status === 'rejected' ? locked.reason : (indexed as PromiseRejectedResult).reason;
+  }
+  const held = locked.value;
+  return { repo, lock: held, close };
 }
 
 /** Locks to release if the process is interrupted (SIGINT/SIGTERM). */

@@ -58,6 +58,22 @@ export function describeLock(e: LockEntry, now = Date.now()): string {
   return `${l.exclusive ? 'exclusive' : 'shared'} lock by PID ${l.pid} on ${l.hostname} by ${l.username || '?'}, created at ${l.time}${age}, storage ID ${e.id.slice(0, 8)}${isStale(l, now) ? ' (stale)' : ''}`;
 }
 
+/*
+ * restic 0.14 tests whether a lock holder on the same host is alive by sending it SIGHUP
+ * (restic unlock), and every restic process ignores SIGHUP for that reason. Node's default
+ * for SIGHUP is to exit — without removing the lock — so while a lock is held it is ignored.
+ */
+let locksHeld = 0;
+const ignoreHangup = (): void => undefined;
+
+function holdHangup(): void {
+  if (locksHeld++ === 0) process.on('SIGHUP', ignoreHangup);
+}
+
+function dropHangup(): void {
+  if (--locksHeld === 0) process.off('SIGHUP', ignoreHangup);
+}
+
 function conflicts(mine: boolean, other: LockInfo): boolean {
   return mine || other.exclusive;
 }
@@ -89,12 +105,20 @@ export class RepoLock {
       }
     };
     await check();
-    const id = await repo.saveUnpacked('locks', encodeLock(lockInfo(exclusive)));
+    holdHangup();
+    let id: string;
+    try {
+      id = await repo.saveUnpacked('locks', encodeLock(lockInfo(exclusive)));
+    } catch (err) {
+      dropHangup();
+      throw err;
+    }
     await new Promise((r) => setTimeout(r, WAIT_BEFORE_CHECK_MS));
     try {
       await check(id);
     } catch (err) {
       await repo.backend.remove(handle('locks', id));
+      dropHangup();
       throw err;
     }
     const lock = new RepoLock(repo, id, exclusive);
@@ -117,7 +141,11 @@ export class RepoLock {
     this.released = true;
     if (this.timer) clearInterval(this.timer);
     await this.refreshing;
-    await this.repo.backend.remove(handle('locks', this.id));
+    try {
+      await this.repo.backend.remove(handle('locks', this.id));
+    } finally {
+      dropHangup();
+    }
   }
 }
 

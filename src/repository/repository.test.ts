@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LocalBackend } from '../backend/index.js';
 import { WrongPasswordError, RepositoryNotFoundError, IntegrityError } from '../errors/index.js';
@@ -98,4 +99,31 @@ test('MasterIndex keeps data and tree blobs with the same id apart and survives 
   assert.equal(ix.lookup('tree', ids[7]!)?.length, 99);
   assert.equal(ix.lookup('tree', ids[8]!), undefined);
   assert.equal([...ix.entries()].length, 5001);
+});
+
+test('blobs added concurrently across many small packs all land in packs and the index', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cofre-repo-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const repo = await Repository.init(new LocalBackend(dir), 'pw', { kdf: { N: 1024, r: 8, p: 1 }, packSize: 64 * 1024 });
+  const blobs = Array.from({ length: 200 }, (_, i) => randomBytes(5000 + i)); // incompressible: packs really fill
+  await Promise.all(blobs.map((b) => repo.saveBlob('data', b)));
+  await repo.flush();
+  const again = await Repository.open(new LocalBackend(dir), 'pw');
+  await again.loadIndex();
+  assert.equal(again.index.size, 200);
+  assert.ok(again.index.packIds().length > 10, 'blobs were spread over many packs');
+  for (const b of blobs.slice(0, 20)) assert.ok((await again.loadBlob('data', createHash('sha256').update(b).digest('hex'))).equals(b));
+  assert.deepEqual(readdirSync(path.join(dir, 'data')).filter((n) => n.startsWith('.cofre-pack-')), [], 'no staging files left');
+});
+
+test('nothing is written, not even a staging file, while the write gate is closed; a rejected gate fails the write', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cofre-repo-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const repo = await Repository.init(new LocalBackend(dir), 'pw', { kdf: { N: 1024, r: 8, p: 1 } });
+  repo.writeGate = Promise.reject(new Error('lock refused'));
+  repo.writeGate.catch(() => undefined);
+  await assert.rejects(repo.saveBlob('data', Buffer.from('x')), /lock refused/);
+  await assert.rejects(repo.saveUnpacked('snapshots', Buffer.from('{}')), /lock refused/);
+  assert.deepEqual(readdirSync(path.join(dir, 'data')).filter((n) => !/^[0-9a-f]{2}$/.test(n)), []);
+  assert.deepEqual(readdirSync(path.join(dir, 'snapshots')), []);
 });

@@ -46,6 +46,11 @@ export class Repository {
   readonly packSize: number;
   /** When set, blobs are deduplicated and counted but nothing is written (--dry-run). */
   dryRun = false;
+  /**
+   * Settles once it is safe to write (the lock is held); every write but a lock file waits
+   * for it, and fails if it rejects. Lets an operation read while its lock is being taken.
+   */
+  writeGate: Promise<void> = Promise.resolve();
   private readonly writers = new Map<BlobType, PackWriter>();
   private readonly pending = { data: new Set<string>(), tree: new Set<string>() };
   private readonly uploads = new Set<Promise<void>>();
@@ -126,6 +131,7 @@ export class Repository {
   }
 
   async saveUnpacked(type: FileType, json: Uint8Array): Promise<string> {
+    if (type !== 'locks') await this.writeGate;
     const raw = seal(this.key, randomBytes(16), encodeUnpacked(json, this.version));
     const id = sha256Hex(raw);
     await this.backend.save(handle(type, id), raw);
@@ -206,14 +212,18 @@ export class Repository {
     }
     this.pending[type].add(id);
     if (this.dryRun) return;
+    await this.writeGate; // not even a staging file before the lock is held
     await w.add(id, sealed, uncompressedLength);
     if (w.full) await this.startUpload(w);
   }
 
   /** Finishes the writer's pack and stores it in the background (bounded by the backend's connections). */
-  private async startUpload(w: PackWriter): Promise<void> {
+  private async startUpload(w: PackWriter, evenIfNotFull = false): Promise<void> {
+    await this.writeGate;
     while (this.uploads.size >= this.backend.connections) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
+    // Several adders may have seen the same full writer; the first one finishes it.
+    if (w.count === 0 || (!w.full && !evenIfNotFull)) return;
     const p: Promise<void> = w
       .finish()
       .then((pack) => this.storePack(pack).then(() => pack))
@@ -239,6 +249,7 @@ export class Repository {
   async removeStaleStaging(now = Date.now()): Promise<number> {
     const dir = this.backend.stagingDir?.();
     if (!dir || this.dryRun) return 0;
+    await this.writeGate;
     let removed = 0;
     for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
       if (!/^\.cofre-pack-[0-9a-f]+\.tmp$/.test(name)) continue;
@@ -265,7 +276,7 @@ export class Repository {
 
   /** Finishes open packs, waits for uploads and writes the index for everything uploaded. */
   async flush(): Promise<string[]> {
-    if (!this.dryRun) for (const w of this.writers.values()) if (w.count > 0) await this.startUpload(w);
+    if (!this.dryRun) for (const w of this.writers.values()) await this.startUpload(w, true);
     while (this.uploads.size) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
     return this.writeIndex();

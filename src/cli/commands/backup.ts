@@ -86,7 +86,7 @@ async function runBackup(paths: string[], f: BackupFlags, g: GlobalOptions): Pro
   const pool = new ChunkPool();
   let opened: Awaited<ReturnType<typeof openRepository>>;
   try {
-    opened = await openRepository(g, f.dryRun ? 'none' : 'shared', stdio, { loadIndex: true });
+    opened = await openRepository(g, f.dryRun ? 'none' : 'shared', stdio, { loadIndex: true, lockInBackground: true });
   } catch (err) {
     await pool.close();
     throw err;
