@@ -4,6 +4,7 @@
  * failures (network, 5xx, 408/429) retried with exponential back-off, a failed upload is
  * DELETEd before it is retried (the server may have kept it), 404 → BackendNotFoundError.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
@@ -65,8 +66,9 @@ class RestBackend implements Backend {
     this.connections = opts.connections ?? 5;
     const https_ = base.protocol === 'https:';
     this.mod = https_ ? https : http;
+    const ca = opts.cacert ?? (https_ ? caFromEnv() : undefined);
     this.agent = https_
-      ? new https.Agent({ keepAlive: true, maxSockets: this.connections, ca: opts.cacert ? [...rootCertificates, opts.cacert] : undefined })
+      ? new https.Agent({ keepAlive: true, maxSockets: this.connections, ca: ca ? [...rootCertificates, ca] : undefined })
       : new http.Agent({ keepAlive: true, maxSockets: this.connections });
     this.retries = opts.retries ?? 10;
     this.retryBaseMs = opts.retryBaseMs ?? 500;
@@ -219,6 +221,20 @@ class RestBackend implements Backend {
 function isNetworkError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'].includes(code);
+}
+
+/**
+ * A CA file named by the environment: restic's RESTIC_CACERT, or NODE_EXTRA_CA_CERTS when a
+ * caller set it after start-up (Node reads that variable only when the process starts).
+ */
+function caFromEnv(): Buffer | undefined {
+  const file = process.env['RESTIC_CACERT'] || process.env['NODE_EXTRA_CA_CERTS'];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`cannot read CA certificate ${file}: ${(err as Error).message}`);
+  }
 }
 
 export function openRestBackend(url: string, opts: RestBackendOptions = {}): Backend {

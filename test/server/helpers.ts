@@ -118,12 +118,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the real restic binary (never throws; look at code). */
-export function restic(args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<RunResult> {
+export type Client = 'restic' | 'cofre';
+export const CLI_MAIN = resolve(process.cwd(), 'dist/src/cli/main.js');
+
+/** Runs the real restic binary, or cofre's CLI (never throws; look at code). */
+export function restic(args: string[], env: Record<string, string>, timeoutMs = 180_000, client: Client = 'restic'): Promise<RunResult> {
+  const [cmd, pre] = client === 'restic' ? ['restic', []] : [process.execPath, [CLI_MAIN]];
   return new Promise((resolvePromise) => {
     execFile(
-      'restic',
-      ['--no-cache', ...args],
+      cmd,
+      [...pre, '--no-cache', ...args],
       { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir(), RESTIC_PASSWORD: 'test-password', ...env }, timeout: timeoutMs, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
@@ -134,9 +138,9 @@ export function restic(args: string[], env: Record<string, string>, timeoutMs = 
 }
 
 /** Like restic() but fails the test with restic's output when the exit code is not 0. */
-export async function resticOk(args: string[], env: Record<string, string>): Promise<string> {
-  const r = await restic(args, env);
-  if (r.code !== 0) throw new Error(`restic ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout}`);
+export async function resticOk(args: string[], env: Record<string, string>, client: Client = 'restic'): Promise<string> {
+  const r = await restic(args, env, 180_000, client);
+  if (r.code !== 0) throw new Error(`${client} ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
 }
 
@@ -206,11 +210,11 @@ export function waitExit(child: ChildProcess): Promise<number | null> {
  * check --read-data, forget --keep-last 1 --prune, check, restore — restored tree must
  * equal the source as of the second backup.
  */
-export async function resticLifecycle(repo: string, work: string, extraArgs: string[] = []): Promise<void> {
-  const env = { RESTIC_REPOSITORY: repo };
+export async function resticLifecycle(repo: string, work: string, extraArgs: string[] = [], client: Client = 'restic', extraEnv: Record<string, string> = {}): Promise<void> {
+  const env = { RESTIC_REPOSITORY: repo, ...extraEnv };
   const src = join(work, 'src');
   await makeSource(src, repo);
-  const r = (args: string[]): Promise<string> => resticOk([...extraArgs, ...args], env);
+  const r = (args: string[]): Promise<string> => resticOk([...extraArgs, ...args], env, client);
   await r(['init']);
   await r(['backup', src]);
   await fsp.writeFile(join(src, 'sub', 'added.txt'), 'second backup\n'.repeat(1000));
