@@ -117,8 +117,11 @@ export class RepoLock {
     try {
       await check(id);
     } catch (err) {
-      await repo.backend.remove(handle('locks', id));
-      dropHangup();
+      try {
+        await repo.backend.remove(handle('locks', id));
+      } finally {
+        dropHangup();
+      }
       throw err;
     }
     const lock = new RepoLock(repo, id, exclusive);

@@ -213,19 +213,19 @@ export class Repository {
     this.pending[type].add(id);
     if (this.dryRun) return;
     await this.writeGate; // not even a staging file before the lock is held
-    await w.add(id, sealed, uncompressedLength);
-    if (w.full) await this.startUpload(w);
+    const queued = w.add(id, sealed, uncompressedLength);
+    // Checked right after the synchronous append, so a pack is closed exactly when it fills,
+    // however many callers add at once.
+    if (w.full) await this.startUpload(w.finish());
+    await queued;
   }
 
   /** Finishes the writer's pack and stores it in the background (bounded by the backend's connections). */
-  private async startUpload(w: PackWriter, evenIfNotFull = false): Promise<void> {
-    await this.writeGate;
+  private async startUpload(finishing: Promise<FinishedPack>): Promise<void> {
+    finishing.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
     while (this.uploads.size >= this.backend.connections) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
-    // Several adders may have seen the same full writer; the first one finishes it.
-    if (w.count === 0 || (!w.full && !evenIfNotFull)) return;
-    const p: Promise<void> = w
-      .finish()
+    const p: Promise<void> = finishing
       .then((pack) => this.storePack(pack).then(() => pack))
       .then(async (pack) => {
         this.index.addPack(pack.id, pack.blobs);
@@ -276,7 +276,7 @@ export class Repository {
 
   /** Finishes open packs, waits for uploads and writes the index for everything uploaded. */
   async flush(): Promise<string[]> {
-    if (!this.dryRun) for (const w of this.writers.values()) await this.startUpload(w, true);
+    if (!this.dryRun) for (const w of this.writers.values()) if (w.count > 0) await this.startUpload(w.finish());
     while (this.uploads.size) await Promise.race(this.uploads);
     if (this.uploadError) throw this.uploadError;
     return this.writeIndex();
