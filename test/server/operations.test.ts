@@ -10,7 +10,9 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { runServerCli } from '../../src/server/index.js';
 import { Htpasswd } from '../../src/server/htpasswd.js';
-import { req, sha256, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
+import { execFile } from 'node:child_process';
+import tls from 'node:tls';
+import { makeCert, req, sha256, SERVER_MAIN, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
 
 function io(): { io: Parameters<typeof runServerCli>[1] & object; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -221,5 +223,54 @@ test('--group-accessible-repos creates 0770 directories and 0660 files', async (
     }
   } finally {
     process.umask(old);
+  }
+});
+
+test('reload() (SIGHUP) swaps the TLS certificate without a restart', async () => {
+  const dir = await tempDir('tls-reload');
+  const first = await makeCert(dir);
+  const s = await start({ dir, tls: first });
+  const fingerprint = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const c = tls.connect({ host: '127.0.0.1', port: Number(new URL(s.base).port), rejectUnauthorized: false }, () => {
+        resolve(c.getPeerCertificate().fingerprint256);
+        c.end();
+      });
+      c.on('error', reject);
+    });
+  try {
+    const before = await fingerprint();
+    await makeCert(dir); // overwrites public_key / private_key in place
+    assert.equal(await fingerprint(), before, 'no change before reload');
+    await s.server.reload();
+    assert.notEqual(await fingerprint(), before);
+  } finally {
+    await s.server.close();
+  }
+});
+
+test('systemd socket activation: listens on the inherited fd 3', async () => {
+  const dir = await tempDir('sd');
+  // python binds the socket, puts it on fd 3 and execs the server with LISTEN_PID = its own pid.
+  const py = [
+    'import os, socket, sys',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)',
+    'os.dup2(s.fileno(), 3); os.set_inheritable(3, True)',
+    'print(s.getsockname()[1], flush=True)',
+    'os.environ["LISTEN_PID"] = str(os.getpid()); os.environ["LISTEN_FDS"] = "1"',
+    `os.execv(sys.argv[1], [sys.argv[1], ${JSON.stringify(SERVER_MAIN)}, "--path", ${JSON.stringify(dir)}, "--listen", "127.0.0.1:1", "--no-auth"])`,
+  ].join('\n');
+  const child = execFile('python3', ['-c', py, process.execPath]);
+  try {
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    let status = 0;
+    for (let i = 0; i < 100 && status === 0; i++) {
+      status = await req('POST', `http://127.0.0.1:${port}/?create=true`).then((r) => r.status, () => 0);
+      if (status === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    await waitExit(child);
   }
 });
