@@ -8,7 +8,7 @@ const STAT_BATCH = 256;
 const STAT_CONCURRENCY = 16;
 import type { ChunkPool } from './chunk-pool.js';
 import type { ExcludeMatcher } from './excludes.js';
-import { groupName, nodeFromStat, userName } from './fs-node.js';
+import { groupName, nodeFromStat, unchangedFile, userName } from './fs-node.js';
 import { formatLocal } from '../../repository/index.js';
 import { buildTargetTree, isVirtualDir, type VirtualDir } from './targets.js';
 import type { BackupCounters, BackupEvent } from './events.js';
@@ -132,6 +132,12 @@ export class Archiver {
     if (!isTarget && this.opts.excludes.byPath(abs)) {
       this.opts.onEvent?.({ type: 'excluded', path: abs });
       return undefined;
+    }
+    if (unchangedFile(st, prev) && !this.opts.excludes.bySize(Number(st.size)) && prev.content!.every((id) => this.repo.hasBlob('data', id))) {
+      this.counters.filesUnmodified++;
+      this.counters.totalFiles++;
+      this.counters.totalBytes += Number(st.size);
+      return { ...prev, name };
     }
     let node: TreeNode;
     try {

@@ -64,59 +64,71 @@ export class ChunkPool {
   private failure: Error | undefined;
   private repo: Repository | undefined;
 
+  private readonly chunkerCount: number;
+  private readonly sealerCount: number;
+  private chunkerInit: ChunkerInit | undefined;
+  private sealerInit: SealerInit | undefined;
+
   /**
-   * Starts the worker threads; they idle until `attach` hands them a repository. Sealing
-   * (zstd) costs about twice as much CPU as chunking, hence the default split.
+   * Workers start on first use: each costs ~0.1–0.25 s of CPU to boot, and a backup of
+   * unchanged files needs none. Sealing (zstd) costs about twice as much CPU as chunking,
+   * hence the default split.
    */
   constructor(opts: { chunkers?: number; sealers?: number } = {}) {
     const cores = Math.max(2, availableParallelism());
-    const chunkers = opts.chunkers ?? Math.max(1, Math.floor(cores / 2));
-    const sealers = opts.sealers ?? cores;
-    const sab = new SharedArrayBuffer(4 * chunkers);
-    this.credits = new Int32Array(sab);
-    for (let i = 0; i < chunkers; i++) {
+    this.chunkerCount = opts.chunkers ?? Math.max(1, Math.floor(cores / 2));
+    this.sealerCount = opts.sealers ?? cores;
+    this.credits = new Int32Array(new SharedArrayBuffer(4 * this.chunkerCount));
+  }
+
+  private startChunkers(): void {
+    for (let i = 0; i < this.chunkerCount; i++) {
       this.credits[i] = CREDIT_BUDGET;
-      const setup: ChunkWorkerSetup = { credits: sab, slot: i };
+      const setup: ChunkWorkerSetup = { credits: this.credits.buffer as SharedArrayBuffer, slot: i };
       const c = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: setup, resourceLimits: WORKER_LIMITS });
       c.on('message', (b: Batch<ChunkMessage>) => {
         for (const m of b.items) this.onChunkMessage(m);
       });
-      this.toChunkers.push(new Batcher(c));
       c.on('error', (err) => this.fail(err));
+      c.postMessage(this.chunkerInit);
+      this.toChunkers.push(new Batcher(c));
       this.chunkers.push(c);
       this.chunkLoad.push(0);
     }
-    for (let i = 0; i < sealers; i++) {
+  }
+
+  private startSealers(): void {
+    for (let i = 0; i < this.sealerCount; i++) {
       const s = new Worker(new URL('./seal-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
       s.on('message', (b: Batch<SealedMessage>) => {
         for (const m of b.items) this.onSealed(m);
       });
-      this.toSealers.push(new Batcher(s));
       s.on('error', (err) => this.fail(err));
+      s.postMessage(this.sealerInit);
+      this.toSealers.push(new Batcher(s));
       this.sealers.push(s);
       this.sealLoad.push(0);
     }
   }
 
-  /** Gives the workers the repository's chunker polynomial, key and compression mode. */
+  /** Gives the pool the repository's chunker polynomial, key and compression mode. */
   attach(repo: Repository): this {
     this.repo = repo;
-    const ci: ChunkerInit = { kind: 'init', polynomial: repo.config.chunkerPolynomial };
-    const si: SealerInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR }, compression: repo.compression };
-    for (const w of this.chunkers) w.postMessage(ci);
-    for (const w of this.sealers) w.postMessage(si);
+    this.chunkerInit = { kind: 'init', polynomial: repo.config.chunkerPolynomial };
+    this.sealerInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR }, compression: repo.compression };
     return this;
   }
 
   /** Files worth keeping in flight to keep every worker busy. */
   get capacity(): number {
-    return this.chunkers.length + this.sealers.length;
+    return this.chunkerCount + this.sealerCount;
   }
 
   /** Chunks, deduplicates and stores one file (an empty path reads standard input). */
   saveFile(path: Buffer, onProgress?: (bytes: number) => void): Promise<SavedFile> {
     if (this.failure) return Promise.reject(this.failure);
     if (!this.repo) return Promise.reject(new Error('ChunkPool.saveFile before attach()'));
+    if (this.chunkers.length === 0) this.startChunkers();
     const w = leastLoaded(this.chunkLoad);
     const job = this.nextJob++;
     this.chunkLoad[w]!++;
@@ -156,6 +168,7 @@ export class ChunkPool {
       this.giveCredit(f.worker, m.data.byteLength);
       return;
     }
+    if (this.sealers.length === 0) this.startSealers();
     this.inSeal.add(m.id);
     f.sealing++;
     const seq = this.nextSeal++;

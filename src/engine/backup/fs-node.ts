@@ -53,8 +53,23 @@ export function nodeTypeOf(mode: number): NodeType {
   }
 }
 
-function timeOf(ns: bigint): string {
+export function timeOf(ns: bigint): string {
   return formatGoTime(ns, localOffsetSeconds(Number(ns / 1000000n)));
+}
+
+/**
+ * True when a regular file's inode is exactly as the parent snapshot recorded it: same inode,
+ * size, mtime and ctime. Every metadata change (mode, owner, xattrs, links) moves ctime, so
+ * the recorded node can be reused as is, without reading its metadata again (only atime may
+ * be older; it is not used to detect changes, by restic either).
+ */
+export function unchangedFile(st: BigIntStats, prev: TreeNode | undefined): prev is TreeNode {
+  return (
+    prev !== undefined && prev.type === 'file' && prev.content !== null &&
+    (Number(st.mode) & 0o170000) === 0o100000 &&
+    prev.inode === st.ino && (prev.size ?? 0n) === st.size &&
+    prev.mtime === timeOf(st.mtimeNs) && prev.ctime === timeOf(st.ctimeNs)
+  );
 }
 
 /** Extended attributes, sorted by name; failures (e.g. unsupported fs) yield none. */
