@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseGoTime } from '../../format/go-time.js';
+import { goDecodeUtf8 } from '../../format/go-json.js';
 import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
 import { walkTree, resolveSubpath } from '../../engine/restore/tree-walk.js';
 import { openRepository, stdio, type GlobalOptions } from '../context.js';
@@ -25,10 +26,11 @@ export function registerLs(program: Command): void {
         if (g.json) stdio.json({ ...snapshotJson(sn), struct_type: 'snapshot' });
         else if (!g.quiet) stdio.out(`snapshot ${sn.id.slice(0, 8)} of [${sn.paths.join(' ')}] filtered by [${dirs.join(' ')}] at ${sn.time}):`);
         const want = dirs.map((d) => d.replace(/\/+$/, ''));
-        const show = (p: string, n: TreeNode): void => {
+        const show = (p: string, n: TreeNode, raw?: Buffer): void => {
           if (g.json) {
+            // Go renders each invalid UTF-8 byte of a name as U+FFFD; so do we, for identical output.
             stdio.json({
-              name: n.name.toString(), type: n.type, path: p, uid: n.uid, gid: n.gid,
+              name: goDecodeUtf8(n.name), type: n.type, path: raw ? goDecodeUtf8(raw) : p, uid: n.uid, gid: n.gid,
               ...(n.type === 'file' ? { size: Number(n.size ?? 0n) } : {}),
               mode: unixModeFromGo(n.mode ?? 0), mtime: n.mtime, atime: n.atime, ctime: n.ctime, struct_type: 'node',
             });
@@ -47,13 +49,13 @@ export function registerLs(program: Command): void {
         await walkTree(repo, start.tree, Buffer.from(prefix), ({ path, node }) => {
           const p = path.toString();
           if (want.length === 0 || prefix) {
-            show(p, node);
+            show(p, node, path);
             return prefix ? false : true;
           }
           const inside = want.some((d) => p === d || p.startsWith(d + '/'));
           const above = want.some((d) => d.startsWith(p + '/'));
           const direct = want.some((d) => p.startsWith(d + '/') && !p.slice(d.length + 1).includes('/'));
-          if (inside && (f.recursive || direct)) show(p, node);
+          if (inside && (f.recursive || direct)) show(p, node, path);
           return above || (inside && (f.recursive || want.includes(p)));
         });
       } finally {
