@@ -148,10 +148,6 @@ export class Archiver {
     }
     if (node.type === 'dir') {
       if (!isTarget && this.opts.oneFileSystem && !this.devices.has(st.dev)) return undefined;
-      if (await this.opts.excludes.byMarker(abs)) {
-        this.opts.onEvent?.({ type: 'excluded', path: abs });
-        return undefined;
-      }
       const parentTree = await this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined);
       const r = await this.saveDirContents(p, st, parentTree);
       node.subtree = r.id;
@@ -224,6 +220,11 @@ export class Archiver {
       names = [];
     }
     names.sort(Buffer.compare);
+    const markers = await this.opts.excludes.markersIn(path.resolve(p.toString()));
+    if (markers.size) {
+      for (const n of names) if (!markers.has(n.toString())) this.opts.onEvent?.({ type: 'excluded', path: path.join(p.toString(), n.toString()) });
+      names = names.filter((n) => markers.has(n.toString()));
+    }
     const base = typeof p === 'string' ? Buffer.from(p) : p;
     const sep = base.length && base[base.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/');
     const pending: Promise<TreeNode | undefined>[] = [];

@@ -79,8 +79,11 @@ export interface ExcludeMatcher {
   readonly patterns: string[];
   /** True if the absolute path is excluded by a pattern. */
   byPath(absPath: string): boolean;
-  /** True if a directory is excluded by a marker file (CACHEDIR.TAG or --exclude-if-present). */
-  byMarker(absDir: string): Promise<boolean>;
+  /**
+   * Marker files (CACHEDIR.TAG, --exclude-if-present) present in a directory. As in restic,
+   * such a directory is kept with only its marker files; everything else in it is excluded.
+   */
+  markersIn(absDir: string): Promise<Set<string>>;
   /** True if a file is excluded by its size. */
   bySize(size: number): boolean;
 }
@@ -101,19 +104,21 @@ export async function buildExcludeMatcher(o: ExcludeOptions): Promise<ExcludeMat
   return {
     patterns: [...patterns, ...ipatterns],
     byPath: (p) => res.some((r) => r.test(p)),
-    byMarker: async (dir) => {
+    markersIn: async (dir) => {
+      const found = new Set<string>();
       for (const m of markers) {
         const file = path.join(dir, m.file);
         try {
           if (m.signature === undefined) {
             await fsp.lstat(file);
-            return true;
+            found.add(m.file);
+            continue;
           }
           const fh = await fsp.open(file, 'r');
           try {
             const buf = Buffer.alloc(m.signature.length);
             await fh.read(buf, 0, buf.length, 0);
-            if (buf.toString('utf8') === m.signature) return true;
+            if (buf.toString('utf8') === m.signature) found.add(m.file);
           } finally {
             await fh.close();
           }
@@ -121,7 +126,7 @@ export async function buildExcludeMatcher(o: ExcludeOptions): Promise<ExcludeMat
           /* marker absent */
         }
       }
-      return false;
+      return found;
     },
     bySize: (size) => o.excludeLargerThan !== undefined && o.excludeLargerThan > 0 && size > o.excludeLargerThan,
   };
