@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  applyPolicy, COUNTER_NAMES, describePolicy, forgetJsonGroup, groupSnapshots, hasTags, isEmptyPolicy,
+  applyPolicy, compareGoStrings, COUNTER_NAMES, describePolicy, forgetJsonGroup, groupSnapshots, hasTags, isEmptyPolicy,
   parseDuration, parseGroupBy, parseKeepCount, resticSnapshotJson, validatePolicy,
   type ExpirePolicy, type ForgetGroupJson, type GroupKey, type KeepReason, type PolicySnapshot,
 } from '../../engine/forget/index.js';
@@ -72,9 +72,17 @@ function localTime(goTime: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** restic's snapshot table (ui/table): columns padded to the widest cell, joined by two spaces. */
-function snapshotTable(list: SnapshotWithId[], reasons: Map<string, string[]> | undefined, compact: boolean): string[] {
-  const sorted = [...list].sort((a, b) => parseGoTimeMs(a.time) - parseGoTimeMs(b.time));
+/**
+ * restic's snapshot table (ui/table): columns padded to the widest cell, joined by two spaces.
+ * restic's grouping sorts each snapshot's paths (and, grouping by tags, its tags) in place,
+ * which shows here.
+ */
+function snapshotTable(list: SnapshotWithId[], reasons: Map<string, string[]> | undefined, compact: boolean, sortTags: boolean): string[] {
+  const sorted = [...list].sort((a, b) => parseGoTimeMs(a.time) - parseGoTimeMs(b.time)).map((s) => ({
+    ...s,
+    paths: [...s.paths].sort(compareGoStrings),
+    ...(s.tags ? { tags: sortTags ? [...s.tags].sort(compareGoStrings) : s.tags } : {}),
+  }));
   const head = compact ? ['ID', 'Time', 'Host', 'Tags  '] : ['ID', 'Time', 'Host      ', 'Tags      ', ...(reasons ? ['Reasons'] : []), 'Paths'];
   const rows = sorted.map((s) => {
     const tags = (s.tags ?? []).join(compact ? '\n' : ',');
@@ -184,12 +192,12 @@ export function registerForget(program: Command): void {
           if (result.keep.length > 0 && text) {
             stdio.out(`keep ${result.keep.length} snapshots:`);
             const reasons = new Map(result.reasons.map((r) => [r.snapshot.id, r.matches]));
-            for (const l of snapshotTable(result.keep, reasons, f.compact ?? false)) stdio.out(l);
+            for (const l of snapshotTable(result.keep, reasons, f.compact ?? false, groupBy.tags)) stdio.out(l);
             stdio.out('');
           }
           if (result.remove.length > 0 && text) {
             stdio.out(`remove ${result.remove.length} snapshots:`);
-            for (const l of snapshotTable(result.remove, undefined, f.compact ?? false)) stdio.out(l);
+            for (const l of snapshotTable(result.remove, undefined, f.compact ?? false, groupBy.tags)) stdio.out(l);
             stdio.out('');
           }
           groups.push(forgetJsonGroup(group.key, result, { snapshotJson: snapshotJson014 }));
@@ -203,7 +211,7 @@ export function registerForget(program: Command): void {
           for (const id of remove.keys()) await repo.backend.remove(handle('snapshots', id));
           say(`removed ${remove.size} snapshots`);
         } else {
-          say(`Would have removed the following snapshots:\n{${[...remove.keys()].map((id) => id.slice(0, 8)).join(' ')}}\n`);
+          say(`Would have removed the following snapshots:\n{${[...remove.keys()].sort().map((id) => id.slice(0, 8)).join(' ')}}\n`);
         }
       }
       if (g.json && groups.length > 0) process.stdout.write(goJsonValue(groups) + '\n');
