@@ -107,7 +107,11 @@ async function collectMissing(src: Repository, dst: Repository, root: string, vi
 /** Reads the wanted blobs pack by pack (one ranged read per pack) and stores them in `dst`. */
 async function copyBlobs(src: Repository, dst: Repository, blobs: Wanted[]): Promise<void> {
   const byPack = new Map<string, Wanted[]>();
-  for (const b of blobs) byPack.set(b.entry.packId, [...(byPack.get(b.entry.packId) ?? []), b]);
+  for (const b of blobs) {
+    const l = byPack.get(b.entry.packId);
+    if (l) l.push(b);
+    else byPack.set(b.entry.packId, [b]);
+  }
   await mapLimit([...byPack.entries()], 4, async ([packId, list]) => {
     list.sort((a, b) => a.entry.offset - b.entry.offset);
     // Read in spans, so a pack of which little is needed is not read whole.

@@ -76,7 +76,7 @@ export async function rebuildIndex(repo: Repository, o: RebuildIndexOptions = {}
         return { id: p.id, blobs: await listPack(repo, p.id, p.size) };
       } catch (err) {
         invalidPacks.push(p.id);
-        info(`skipped incomplete pack file: ${p.id} (${(err as Error).message})`);
+        warn(`skipped incomplete pack file: ${p.id} (${(err as Error).message})`);
         return undefined;
       }
     });

@@ -4,6 +4,7 @@ import type { Snapshot } from '../../format/snapshot.js';
 import { goTimeNow, type Repository } from '../../repository/index.js';
 import { safeUsername } from '../../repository/keys.js';
 import type { Warn } from '../find/select-snapshots.js';
+import { mapLimit } from '../../util/index.js';
 
 /*
  * restic's `recover`: tree blobs that no other tree and no snapshot references are
@@ -29,16 +30,16 @@ export async function recover(repo: Repository, snapshots: readonly Snapshot[], 
   const referenced = new Map<string, boolean>();
   for (const e of repo.index.entries()) if (e.type === 'tree') referenced.set(e.id, false);
   o.info?.(`load ${referenced.size} trees`);
-  for (const id of [...referenced.keys()]) {
+  await mapLimit([...referenced.keys()], 8, async (id) => {
     let nodes: TreeNode[];
     try {
       nodes = decodeTree(await repo.loadBlob('tree', id));
     } catch (err) {
       o.warn(`unable to load tree ${id.slice(0, 8)}: ${(err as Error).message}`);
-      continue;
+      return;
     }
     for (const n of nodes) if (n.type === 'dir' && n.subtree) referenced.set(n.subtree, true);
-  }
+  });
   o.info?.('load snapshots');
   for (const sn of snapshots) referenced.set(sn.tree, true);
   o.info?.('done');
