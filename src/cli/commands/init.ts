@@ -3,26 +3,23 @@ import { openBackend } from '../../backend/index.js';
 import { UsageError } from '../../errors/index.js';
 import { Repository } from '../../repository/index.js';
 import { readPassword, readInteractive } from '../password.js';
-import { openRepository, repoLocation, stdio, type GlobalOptions } from '../context.js';
+import { repoLocation, stdio, type GlobalOptions } from '../context.js';
+import { addFromRepoFlags, openFromRepository, type FromRepoFlags } from '../from-repo.js';
 
 export function registerInit(program: Command): void {
-  program
+  const cmd = program
     .command('init')
     .description('Initialize a new repository')
     .option('--repository-version <version>', "repository format version to use: 'latest', 'stable', 1 or 2", 'stable')
-    .option('--copy-chunker-params', 'copy chunker parameters from the secondary repository (useful with the copy command)')
-    .option('--from-repo <repository>', 'source repository to copy chunker parameters from')
-    .option('--from-password-file <file>', 'file to read the source repository password from')
-    .option('--from-password-command <command>', 'shell command to obtain the source repository password from')
-    .action(async (o: { repositoryVersion: string; copyChunkerParams?: boolean; fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string }, cmd: Command) => {
+    .option('--copy-chunker-params', 'copy chunker parameters from the secondary repository (useful with the copy command)');
+  addFromRepoFlags(cmd, 'to copy chunker parameters from')
+    .action(async (o: FromRepoFlags & { repositoryVersion: string; copyChunkerParams?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const v = o.repositoryVersion === 'latest' || o.repositoryVersion === 'stable' ? 2 : Number(o.repositoryVersion);
       if (v !== 1 && v !== 2) throw new UsageError(`unsupported repository version '${o.repositoryVersion}'`, { hint: "use 1, 2, 'stable' or 'latest'" });
       let chunkerPolynomial: string | undefined;
       if (o.copyChunkerParams) {
-        const from = o.fromRepo ?? process.env['RESTIC_FROM_REPOSITORY'];
-        if (!from) throw new UsageError('--copy-chunker-params needs --from-repo');
-        const src = await openRepository({ ...g, repo: from, passwordFile: o.fromPasswordFile ?? process.env['RESTIC_FROM_PASSWORD_FILE'], passwordCommand: o.fromPasswordCommand ?? process.env['RESTIC_FROM_PASSWORD_COMMAND'], keyHint: undefined } as GlobalOptions, 'none');
+        const src = await openFromRepository(o, g, false);
         chunkerPolynomial = src.repo.config.chunkerPolynomial;
         await src.close();
       }
