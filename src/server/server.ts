@@ -114,7 +114,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : http.createServer(httpOpts, onRequest);
   server.setTimeout(15 * 60_000, (socket) => socket.destroy());
 
-  const address = await listen(server, opts);
+  let address: AddressInfo | string;
+  try {
+    address = await listen(server, opts);
+  } catch (err) {
+    await log?.close();
+    throw err;
+  }
   const url = typeof address === 'string' ? `unix:${address}` : `${tlsFiles ? 'https' : 'http'}://${urlHost(address)}:${address.port}/`;
 
   return {
