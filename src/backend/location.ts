@@ -1,13 +1,27 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { LocalBackend } from './local.js';
 
+export interface BackendOptions {
+  /** Files with PEM CA certificates to trust for TLS, in addition to the system's (restic --cacert). */
+  cacert?: string[] | undefined;
+}
+
 /** Opens a backend from a restic-style repository string: a path, `local:path` or `rest:http(s)://…`. */
-export async function openBackend(repo: string): Promise<Backend> {
+export async function openBackend(repo: string, opts: BackendOptions = {}): Promise<Backend> {
   if (repo.startsWith('rest:')) {
     const { openRestBackend } = await import('./rest.js');
-    return openRestBackend(repo);
+    let cacert: Buffer | undefined;
+    if (opts.cacert?.length) {
+      try {
+        cacert = Buffer.concat(opts.cacert.map((f) => readFileSync(f)));
+      } catch (err) {
+        throw new UsageError(`cannot read CA certificate: ${(err as Error).message}`, { hint: 'check --cacert' });
+      }
+    }
+    return openRestBackend(repo, cacert ? { cacert } : {});
   }
   if (/^(s3|sftp|b2|azure|gs|swift|rclone):/.test(repo)) {
     throw new UsageError(`backend '${repo.split(':')[0]}' is not supported yet`, { hint: 'use a local path or rest:http(s)://host:port/path/' });

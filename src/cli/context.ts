@@ -53,8 +53,7 @@ export interface OpenedRepo {
 
 /** Opens the repository from flags/env, verifies the password and takes the lock the command needs. */
 export async function openRepository(g: GlobalOptions, lock: 'none' | 'shared' | 'exclusive', out: Output = stdio, opts: { loadIndex?: boolean; lockInBackground?: boolean } = {}): Promise<OpenedRepo> {
-  if (g.cacert?.length) process.env['NODE_EXTRA_CA_CERTS'] ??= g.cacert[0];
-  const backend = await openBackend(repoLocation(g));
+  const backend = await openBackend(repoLocation(g), { cacert: g.cacert });
   const password = await readPassword(g, process.env);
   const repo = await Repository.open(backend, password, {
     ...(g.keyHint ? { keyHint: g.keyHint } : {}),

@@ -31,7 +31,7 @@ export async function openFromRepository(f: FromRepoFlags, g: GlobalOptions, loc
   if (!repoFlag && !fileFlag) throw new UsageError('Please specify a source repository location (--from-repo or --from-repository-file)');
   if (repoFlag && fileFlag) throw new UsageError('Options --from-repo and --from-repository-file are mutually exclusive, please specify only one');
   const location = repoFlag ?? readFileSync(fileFlag!, 'utf8').trim();
-  const backend = await openBackend(location);
+  const backend = await openBackend(location, { cacert: g.cacert });
   // Only the RESTIC_FROM_* variables apply to the source; RESTIC_PASSWORD belongs to the destination.
   const fromEnv: NodeJS.ProcessEnv = {};
   if (env['RESTIC_FROM_PASSWORD'] !== undefined) fromEnv['RESTIC_PASSWORD'] = env['RESTIC_FROM_PASSWORD'];

@@ -23,9 +23,8 @@ test('cofre CLI lifecycle over HTTP with htpasswd auth; restic can read the resu
   }
 });
 
-// The CA comes from RESTIC_CACERT, which the rest: backend reads: `cofre init` does not pass
-// its --cacert flag to the backend (the other commands do, through NODE_EXTRA_CA_CERTS).
-test('cofre CLI lifecycle over TLS (CA from RESTIC_CACERT)', { skip }, async () => {
+// The CA is given the way restic users give it: --cacert on every command.
+test('cofre CLI lifecycle over TLS (--cacert)', { skip }, async () => {
   const dir = await tempDir('cofre-tls');
   const { cert, key } = await makeCert(dir);
   await writeHtpasswd(join(dir, '.htpasswd'), { carl: 'pw' });
@@ -33,7 +32,7 @@ test('cofre CLI lifecycle over TLS (CA from RESTIC_CACERT)', { skip }, async () 
   try {
     assert.match(s.server.url, /^https:/);
     const repo = `rest:https://carl:pw@${new URL(s.base).host}/`;
-    await resticLifecycle(repo, await tempDir('cofre-tls-work'), [], 'cofre', { RESTIC_CACERT: cert });
+    await resticLifecycle(repo, await tempDir('cofre-tls-work'), ['--cacert', cert], 'cofre');
   } finally {
     await s.server.close();
   }

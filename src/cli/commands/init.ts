@@ -24,7 +24,7 @@ export function registerInit(program: Command): void {
         await src.close();
       }
       const location = repoLocation(g);
-      const backend = await openBackend(location);
+      const backend = await openBackend(location, { cacert: g.cacert });
       let password = await readPassword(g, process.env);
       if (!g.passwordFile && !g.passwordCommand && process.env['RESTIC_PASSWORD'] === undefined && !process.env['RESTIC_PASSWORD_FILE'] && !process.env['RESTIC_PASSWORD_COMMAND'] && process.stdin.isTTY) {
         const again = await readInteractive('enter password again: ');
