@@ -11,6 +11,7 @@ import { applyMutation, planMutation, revertMutation } from './lib/mutate.mjs';
 import { dropCaches, duBytes, hasGnuTime, timed } from './lib/measure.mjs';
 import { table } from './lib/report.mjs';
 import { verifyRestore } from './lib/verify.mjs';
+import { parseSize } from './lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATASET_VERSION = 2;
@@ -18,13 +19,6 @@ const STEPS = ['init', 'backup-full', 'backup-nochange', 'backup-incr', 'snapsho
 const WRITES_REPO = new Set(['init', 'backup-full', 'backup-nochange', 'backup-incr', 'forget-prune']);
 const USAGE = `usage: npm run bench -- [--size 1GB] [--repeat N] [--work DIR] [--seed N] [--tools restic,cofre]
   [--steps a,b] [--restic BIN] [--cofre path/to/main.js] [--out FILE] [--no-verify] [--no-drop-caches] [--keep]`;
-
-function parseSize(s) {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad --size ${s} (use e.g. 100MB, 1GB, 500MiB)`);
-  const base = m[3] ? 1024 : 1000;
-  return Math.round(Number(m[1]) * base ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
-}
 
 function parseArgs(argv) {
   const o = { size: 1e9, repeat: 1, work: join(tmpdir(), 'cofre-bench'), seed: 1, tools: ['restic', 'cofre'], steps: STEPS, verify: true, drop: true, keep: false, password: 'bench-password' };

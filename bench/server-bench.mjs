@@ -17,16 +17,11 @@ import { buildManifest, generateDataset } from './lib/dataset.mjs';
 import { dropCaches, hasGnuTime, timed } from './lib/measure.mjs';
 import { median } from './lib/report.mjs';
 import { verifyRestore } from './lib/verify.mjs';
+import { parseSize } from './lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const STEPS = ['backup', 'backup-nochange', 'check-read-data', 'restore'];
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function parseSize(s) {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad --size ${s} (use e.g. 100MB, 1GB, 500MiB)`);
-  return Math.round(Number(m[1]) * (m[3] ? 1024 : 1000) ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
-}
 
 function parseArgs(argv) {
   const o = {

@@ -3,11 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cofre, restic, tempDir, jsonLines } from '../helpers/restic.js';
+import { ok, cofre, restic, tempDir, jsonLines } from '../helpers/restic.js';
 
-const ok = (r: { status: number | null; stderr: string; stdout: string }, what: string): void => {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-1000)}`);
-};
 
 function makeTree(root: string): void {
   const files: Record<string, string | number> = {

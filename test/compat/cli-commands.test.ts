@@ -4,12 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cofre, restic, tempDir, jsonLines } from '../helpers/restic.js';
+import { ok, cofre, restic, tempDir, jsonLines } from '../helpers/restic.js';
 import { compareTrees, generateTree } from '../helpers/tree.js';
 
-const ok = (r: { status: number | null; stderr: string; stdout: string }, what: string): void => {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-1000)}`);
-};
 
 test('key add / passwd / remove / list: restic opens the repository exactly with the passwords Cofre set', () => {
   const work = tempDir();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LocalBackend } from '../../src/backend/index.js';
 import { Repository } from '../../src/repository/index.js';
-import { cofre, hasRestic, jsonLines, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
+import { ok, cofre, hasRestic, jsonLines, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
 
 const haveRestic = hasRestic();
@@ -15,10 +15,6 @@ async function initFast(env: RepoEnv): Promise<void> {
   await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
 }
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (${r.status}): ${r.stderr}`);
-  return r;
-}
 
 test('diff output and --json agree with restic 0.14', { skip: !haveRestic && 'restic not installed' }, async (t) => {
   const dir = tempDir('cofre-diff-');

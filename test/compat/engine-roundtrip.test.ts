@@ -4,12 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { cofre, restic, tempDir, jsonLines, type RepoEnv } from '../helpers/restic.js';
+import { ok, cofre, restic, tempDir, jsonLines, type RepoEnv } from '../helpers/restic.js';
 import { compareTrees, generateTree, mutateTree } from '../helpers/tree.js';
 
-const ok = (r: { status: number | null; stderr: string; stdout: string }, what: string): void => {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-2000)}`);
-};
 
 interface Summary { message_type: string; data_blobs: number; files_new: number; files_unmodified: number; snapshot_id?: string }
 const summaryOf = (stdout: string): Summary => jsonLines<Summary>(stdout).find((m) => m.message_type === 'summary')!;

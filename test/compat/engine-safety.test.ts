@@ -5,12 +5,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { COFRE_CLI, cofre, restic, tempDir } from '../helpers/restic.js';
+import { ok, COFRE_CLI, cofre, restic, tempDir } from '../helpers/restic.js';
 import { generateTree } from '../helpers/tree.js';
 
-const ok = (r: { status: number | null; stderr: string; stdout: string }, what: string): void => {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-1000)}`);
-};
 
 /** Every file of the repository with its SHA-256: "unchanged" means this map is equal. */
 function snapshotDir(dir: string): Map<string, string> {

@@ -6,15 +6,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LocalBackend } from '../../src/backend/index.js';
 import { Repository } from '../../src/repository/index.js';
-import { cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
+import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
 
 const haveRestic = hasRestic();
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (${r.status}): ${r.stderr}`);
-  return r;
-}
 
 interface Block { matches: unknown[]; hits: number; snapshot: string }
 

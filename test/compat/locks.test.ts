@@ -11,16 +11,12 @@ import { join } from 'node:path';
 import { LocalBackend } from '../../src/backend/index.js';
 import { encodeLock, type LockInfo } from '../../src/format/lock.js';
 import { formatLocal, isStale, listLocks, RepoLock, Repository } from '../../src/repository/index.js';
-import { cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
+import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 
 const haveRestic = hasRestic();
 const skip = !haveRestic && 'restic not installed';
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 /** A PID that certainly belonged to a process on this host and is now gone. */
 function deadPid(): number {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LocalBackend } from '../../src/backend/index.js';
 import { Repository } from '../../src/repository/index.js';
-import { cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
+import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
 
 const haveRestic = hasRestic();
@@ -16,10 +16,6 @@ async function initFast(env: RepoEnv): Promise<void> {
   await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
 }
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (${r.status}): ${r.stderr}`);
-  return r;
-}
 
 test('stats agrees with restic 0.14 in all four modes', { skip: !haveRestic && 'restic not installed' }, async (t) => {
   const dir = tempDir('cofre-stats-');

@@ -9,15 +9,11 @@ import { join } from 'node:path';
 import { LocalBackend } from '../../src/backend/index.js';
 import { encodeSnapshot } from '../../src/format/snapshot.js';
 import { RepoLock, Repository } from '../../src/repository/index.js';
-import { cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
+import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 
 const haveRestic = hasRestic();
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (${r.status}): ${r.stderr}`);
-  return r;
-}
 
 interface Snap { id: string; short_id: string; time: string; paths: string[]; hostname: string; tags?: string[]; original?: string; tree: string }
 

@@ -1,5 +1,6 @@
 // Runs the reference restic binary and the cofre CLI the same way, so
 // compatibility tests can drive both with identical arguments and env.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -123,4 +124,10 @@ export function jsonLines<T = unknown>(stdout: string): T[] {
     }
   }
   return out;
+}
+
+/** Asserts that a run exited 0, showing its stderr and the tail of its stdout otherwise. */
+export function ok(r: RunResult, what: string): RunResult {
+  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-1000)}`);
+  return r;
 }
