@@ -36,7 +36,7 @@ export function registerCheck(program: Command): void {
     const info = (l: string): void => (verbose ? stdio.out(l) : undefined);
     if (f.checkUnused) stdio.err('Flag --check-unused has been deprecated, `--check-unused` is deprecated and will be ignored');
 
-    const { repo, close } = await openLocked(g, 'exclusive', f.retryLock, stdio);
+    const { repo, close, lockHeld } = await openLocked(g, 'exclusive', f.retryLock, stdio);
     let orphans = 0;
     let suggestRebuild = false;
     let mixed = false;
@@ -54,7 +54,7 @@ export function registerCheck(program: Command): void {
           if ((g.verbose ?? 0) > 0) info(p.message);
         }
       };
-      const summary = await checkRepository(repo, { ...(readData !== undefined ? { readData } : {}) }, report, (ph) => {
+      const summary = await checkRepository(repo, { lockHeld, ...(readData !== undefined ? { readData } : {}) }, report, (ph) => {
         if (ph.phase === 'packs') {
           if (suggestRebuild) stdio.out('This is non-critical, you can run `cofre repair index` to correct this');
           if (mixed) stdio.out('Mixed packs with tree and data blobs are non-critical, you can run `cofre prune` to correct this.');

@@ -154,8 +154,9 @@ export function registerForget(program: Command): void {
     const text = !g.json && !g.quiet;
     const say = (l: string): void => (text ? stdio.out(l) : undefined);
 
-    const { repo, close } = await openLocked(g, 'exclusive', f.retryLock, stdio);
+    const { repo, close, lockHeld } = await openLocked(g, 'exclusive', f.retryLock, stdio);
     try {
+      await lockHeld;
       const all = await repo.listSnapshots();
       const matches = (s: SnapshotWithId): boolean =>
         (!f.host?.length || f.host.includes(s.hostname ?? '')) &&

@@ -56,39 +56,50 @@ export function parseGoDuration(s: string): number {
   return ms;
 }
 
-/**
- * Opens the repository and takes the lock, retrying for up to `retry` (HEAD's --retry-lock:
- * back off from 1 s, doubling up to 60 s) while another process holds a conflicting lock.
- */
-export async function openLocked(g: GlobalOptions, mode: 'shared' | 'exclusive' | 'none', retry: string | undefined, out: Output): Promise<OpenedRepo> {
-  const retryMs = retry === undefined ? 0 : parseGoDuration(retry);
-  if (retryMs === 0 || mode === 'none' || g.noLock) return openRepository(g, mode, out);
-  const opened = await openRepository(g, 'none', out);
+export interface LockedRepo extends OpenedRepo {
+  /** Settles once the lock is held (rejects if it cannot be taken). */
+  lockHeld: Promise<void>;
+}
+
+/** Takes the lock, retrying for up to `retryMs` (HEAD's --retry-lock: back off from 1 s, doubling up to 60 s). */
+async function acquireWithRetry(repo: Repository, exclusive: boolean, retryMs: number, g: GlobalOptions, out: Output): Promise<RepoLock> {
   const deadline = Date.now() + retryMs;
   let wait = 1000;
-  let lock: RepoLock;
   for (;;) {
     try {
-      lock = await RepoLock.acquire(opened.repo, mode === 'exclusive');
-      break;
+      return await RepoLock.acquire(repo, exclusive);
     } catch (err) {
       const left = deadline - Date.now();
-      if (!(err instanceof LockConflictError) || left <= 0) {
-        await opened.close();
-        throw err;
-      }
+      if (!(err instanceof LockConflictError) || left <= 0) throw err;
       if (!g.quiet && !g.json) out.err(`repository is already locked, retrying in ${Math.ceil(Math.min(wait, left) / 1000)}s`);
       await new Promise((r) => setTimeout(r, Math.min(wait, left)));
       wait = Math.min(wait * 2, 60000);
     }
   }
+}
+
+/**
+ * Opens the repository and starts taking the lock (with --retry-lock retries). Returns at
+ * once: the command may read while the lock is being confirmed, but must await `lockHeld`
+ * before relying on what it read, and the repository refuses writes until then.
+ */
+export async function openLocked(g: GlobalOptions, mode: 'shared' | 'exclusive' | 'none', retry: string | undefined, out: Output): Promise<LockedRepo> {
+  const retryMs = retry === undefined ? 0 : parseGoDuration(retry);
+  const opened = await openRepository(g, 'none', out);
+  if (mode === 'none' || g.noLock) return { ...opened, lockHeld: Promise.resolve() };
+  const acquiring = acquireWithRetry(opened.repo, mode === 'exclusive', retryMs, g, out);
+  const lockHeld = acquiring.then(() => undefined);
+  lockHeld.catch(() => undefined);
+  opened.repo.writeGate = lockHeld;
   const release = async (): Promise<void> => {
-    await lock.release().catch(() => undefined);
+    const lock = await acquiring.catch(() => undefined);
+    await lock?.release().catch(() => undefined);
   };
   activeLocks.add(release);
   return {
     repo: opened.repo,
-    lock,
+    lock: undefined,
+    lockHeld,
     close: async () => {
       activeLocks.delete(release);
       await release();
@@ -144,12 +155,13 @@ function printStats(s: PruneStats, level: number, out: Output): void {
 }
 
 /** Plans and runs prune on an open, exclusively locked repository (also `forget --prune`). */
-export async function runPrune(repo: Repository, opts: PruneOptions, g: GlobalOptions, ignoreSnapshots?: ReadonlySet<string>, out: Output = stdio): Promise<void> {
+export async function runPrune(repo: Repository, opts: PruneOptions, g: GlobalOptions, ignoreSnapshots?: ReadonlySet<string>, out: Output = stdio, lockHeld?: Promise<void>): Promise<void> {
   const level = g.json || g.quiet ? 0 : 1 + (g.verbose ?? 0);
   const say = (l: string): void => (level >= 1 ? out.out(l) : undefined);
   say('loading indexes...');
   const plan = await planPrune(repo, opts, {
     ...(ignoreSnapshots ? { ignoreSnapshots } : {}),
+    ...(lockHeld ? { lockHeld } : {}),
     onProgress: (p) => {
       if (p.phase === 'index') say('loading all snapshots...');
       if (p.phase === 'snapshots') say(`finding data that is still in use for ${p.snapshots} snapshots`);
@@ -194,10 +206,10 @@ export function registerPrune(program: Command): void {
     const g = c.optsWithGlobals<GlobalOptions>();
     const opts = pruneOptionsFrom(f, f.dryRun ?? false, g);
     if (g.noLock) throw new UsageError('prune needs an exclusive lock; --no-lock is not allowed');
-    const { repo, close } = await openLocked(g, 'exclusive', f.retryLock, stdio);
+    const { repo, close, lockHeld } = await openLocked(g, 'exclusive', f.retryLock, stdio);
     try {
       if (opts.repackUncompressed && repo.version < 2) throw new UsageError('compression requires at least repository format version 2');
-      await runPrune(repo, opts, g);
+      await runPrune(repo, opts, g, undefined, stdio, lockHeld);
     } finally {
       await close();
     }

@@ -1,5 +1,5 @@
 import type { Repository } from '../../repository/index.js';
-import { loadIndexFiles, packType, type IndexedPack } from './index-files.js';
+import { loadIndexWhileLocking, packType, type IndexedPack } from './index-files.js';
 import { checkPackFiles } from './packs.js';
 import type { CheckProblem, Report } from './problems.js';
 import { readPacks, type PackReadResult } from './read-data.js';
@@ -12,6 +12,8 @@ export interface CheckOptions {
   /** Verification threads for read-data (default: automatic). */
   workers?: number;
   random?: () => number;
+  /** Settles when the repository lock is held; the index is read meanwhile (see loadIndexWhileLocking). */
+  lockHeld?: Promise<unknown>;
 }
 
 export type CheckPhase =
@@ -45,10 +47,9 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
     report(p);
   };
 
+  const idx = await loadIndexWhileLocking(repo, opts.lockHeld);
   const snapshotIds: string[] = [];
   for await (const f of repo.backend.list('snapshots')) snapshotIds.push(f.name);
-
-  const idx = await loadIndexFiles(repo);
   onPhase?.({ phase: 'index', indexFiles: idx.indexIds.length + idx.errors.length });
   for (const e of idx.errors) {
     emit({ severity: 'error', file: `index/${e.indexId}`, message: `error loading index ${e.indexId}: ${e.error instanceof Error ? e.error.message : String(e.error)}` });
@@ -81,6 +82,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
     for (const p of packs) bytes += sizes.get(p.id) ?? 0;
     onPhase?.({ phase: 'read-data', packs: packs.length, bytes });
     const results = await readPacks(repo, packs, {
+      sizes: files,
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       onPack: (result) => {
         for (const problem of result.problems) {

@@ -66,6 +66,32 @@ export async function loadIndexFiles(repo: Repository, fillRepoIndex = true): Pr
   return out;
 }
 
+/** Adds every loaded pack to the repository's (lookup) index. */
+export function fillRepoIndex(repo: Repository, loaded: LoadedIndex): void {
+  for (const p of loaded.packs.values()) repo.index.addPack(p.id, p.blobs);
+}
+
+/**
+ * Loads the index while the lock is still being taken (restic waits 200 ms before its
+ * lock is confirmed), then makes sure nothing changed meanwhile: files are immutable, so
+ * the same names mean the same content; otherwise the index is read again. The
+ * repository's lookup index is filled only from the confirmed state.
+ */
+export async function loadIndexWhileLocking(repo: Repository, lockHeld: Promise<unknown> | undefined): Promise<LoadedIndex> {
+  const early = loadIndexFiles(repo, false);
+  early.catch(() => undefined);
+  await lockHeld;
+  let idx = await early;
+  if (lockHeld !== undefined) {
+    const now: string[] = [];
+    for await (const f of repo.backend.list('index')) now.push(f.name);
+    const seen = new Set([...idx.indexIds, ...idx.errors.map((e) => e.indexId)]);
+    if (now.length !== seen.size || now.some((id) => !seen.has(id))) idx = await loadIndexFiles(repo, false);
+  }
+  fillRepoIndex(repo, idx);
+  return idx;
+}
+
 /** restic's "mixed pack": both data and tree blobs in one pack (allowed in v1, a hint in check). */
 export function packType(p: IndexedPack): BlobType | 'mixed' | 'empty' {
   let t: BlobType | undefined;

@@ -6,11 +6,12 @@ export interface VerifyWorkerInit {
   macR: Uint8Array;
 }
 
+/** Verify the blobs in a piece of a pack that starts at pack offset `base`. */
 export interface VerifyRequest {
   seq: number;
-  packId: string;
   /** Transferred, not copied. */
   bytes: ArrayBuffer;
+  base: number;
   blobs: PackedBlob[];
 }
 

@@ -1,7 +1,7 @@
 import { IntegrityError } from '../../errors/index.js';
 import type { Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
-import { loadIndexFiles, type IndexedPack } from '../check/index-files.js';
+import { loadIndexWhileLocking, type IndexedPack } from '../check/index-files.js';
 import { BlobSet } from './blob-set.js';
 import { decidePackActions, type PruneStats } from './decide.js';
 import type { PruneOptions } from './options.js';
@@ -36,6 +36,8 @@ export interface PlanOptions {
   /** Snapshots to treat as already deleted (forget --prune --dry-run). */
   ignoreSnapshots?: ReadonlySet<string>;
   onProgress?: (p: PruneProgress) => void;
+  /** Settles when the exclusive lock is held; the index is read meanwhile (see loadIndexWhileLocking). */
+  lockHeld?: Promise<unknown>;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface PlanOptions {
  * from an incomplete picture would delete data still in use.
  */
 export async function planPrune(repo: Repository, options: PruneOptions, po: PlanOptions = {}): Promise<PrunePlan> {
-  const idx = await loadIndexFiles(repo, repo.index.size === 0);
+  const idx = await loadIndexWhileLocking(repo, po.lockHeld);
   if (idx.errors.length > 0) {
     const names = idx.errors.map((e) => `index/${e.indexId}: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
     throw new IntegrityError(`cannot prune: ${idx.errors.length} index file(s) could not be loaded: ${names.join('; ')}`, {
