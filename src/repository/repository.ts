@@ -6,12 +6,13 @@ import { derivePolynomial, formatPolynomial, isIrreducible, parsePolynomial } fr
 import { keyFromBytes, open, seal, sha256Hex, type CryptoKey, type ScryptParams } from '../crypto/index.js';
 import { BackendNotFoundError, FormatError, IntegrityError, NotFoundError, RepositoryNotFoundError, UsageError } from '../errors/index.js';
 import type { BlobType } from '../format/blob.js';
-import { zstdCompress, zstdDecompress, type CompressionMode } from '../format/compression.js';
+import { zstdCompress, type CompressionMode } from '../format/compression.js';
 import { decodeConfig, encodeConfig, type RepoConfig } from '../format/config.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../format/index-file.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../format/snapshot.js';
 import { decodeUnpacked, encodeUnpacked } from '../format/unpacked.js';
 import { addKey, searchKey } from './keys.js';
+import { decodeBlob } from './blob-codec.js';
 import { MasterIndex } from './master-index.js';
 import { DEFAULT_PACK_SIZE, PackWriter, type FinishedPack } from './pack-writer.js';
 import { mapLimit } from '../util/index.js';
@@ -178,11 +179,7 @@ export class Repository {
 
   /** Decrypts, decompresses and verifies one sealed blob. */
   decodeBlob(type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number, packId: string): Buffer {
-    const what = `${type} blob ${id} in pack ${packId}`;
-    let plain = open(this.key, sealed, what);
-    if (uncompressedLength > 0) plain = zstdDecompress(plain, uncompressedLength, what);
-    if (sha256Hex(plain) !== id) throw new IntegrityError(`${what} is corrupted: content hash does not match`, { context: { pack: packId, blob: id } });
-    return plain;
+    return decodeBlob(this.key, type, id, sealed, uncompressedLength, packId);
   }
 
   /** Compresses (per mode; trees always in v2) and seals a plaintext blob. */

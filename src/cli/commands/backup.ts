@@ -32,6 +32,7 @@ interface BackupFlags {
   filesFromVerbatim?: string[];
   filesFromRaw?: string[];
   dryRun?: boolean;
+  readConcurrency?: string;
 }
 
 export function registerBackup(program: Command): void {
@@ -59,6 +60,7 @@ export function registerBackup(program: Command): void {
     .option('--files-from-verbatim <file>', 'read the files to backup from file, one per line, no comments', collect)
     .option('--files-from-raw <file>', 'read the files to backup from file, NUL-separated', collect)
     .option('-n, --dry-run', 'do not upload or write any data, just show what would be done')
+    .option('--read-concurrency <n>', 'read n files concurrently (default: $RESTIC_READ_CONCURRENCY or 2)')
     .action(async (paths: string[], f: BackupFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       process.exitCode = await runBackup(paths, f, g);
@@ -83,7 +85,9 @@ async function runBackup(paths: string[], f: BackupFlags, g: GlobalOptions): Pro
   }
   if (targets.length === 0) throw new UsageError('nothing to backup, please specify target files/dirs');
   // Worker threads start while the key is derived (scrypt takes ~0.5 s by design).
-  const pool = new ChunkPool();
+  const readers = Number(f.readConcurrency ?? process.env['RESTIC_READ_CONCURRENCY'] ?? 2);
+  if (!Number.isInteger(readers) || readers < 1 || readers > 64) throw new UsageError(`invalid --read-concurrency '${f.readConcurrency}'`, { hint: 'use a whole number from 1 to 64' });
+  const pool = new ChunkPool({ chunkers: readers });
   let opened: Awaited<ReturnType<typeof openRepository>>;
   try {
     opened = await openRepository(g, f.dryRun ? 'none' : 'shared', stdio, { loadIndex: true, lockInBackground: true });

@@ -71,12 +71,13 @@ export class ChunkPool {
 
   /**
    * Workers start on first use: each costs ~0.1–0.25 s of CPU to boot, and a backup of
-   * unchanged files needs none. Sealing (zstd) costs about twice as much CPU as chunking,
-   * hence the default split.
+   * unchanged files needs none. One sealer per core: zstd is the largest CPU cost.
    */
   constructor(opts: { chunkers?: number; sealers?: number } = {}) {
     const cores = Math.max(2, availableParallelism());
-    this.chunkerCount = opts.chunkers ?? Math.max(1, Math.floor(cores / 2));
+    // Two readers, like restic's default --read-concurrency: a cold page cache makes reading
+    // the bottleneck, and one reader blocked on the disk would leave the sealers idle.
+    this.chunkerCount = opts.chunkers ?? 2;
     this.sealerCount = opts.sealers ?? cores;
     this.credits = new Int32Array(new SharedArrayBuffer(4 * this.chunkerCount));
   }

@@ -11,7 +11,7 @@ import type { IndexedBlob, Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
 import { FileWriter } from './file-writer.js';
-import { noteBufferChurn } from '../buffer-gc.js';
+import { DecodePool } from './decode-pool.js';
 import { loadTree, resolveSubpath } from './tree-walk.js';
 
 export interface RestoreOptions {
@@ -157,6 +157,7 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
     }
   };
 
+  const decoder = new DecodePool(repo);
   await mapLimit([...byPack.entries()], PACK_CONCURRENCY, async ([packId, blobs]) => {
     const list = [...blobs.values()].sort((a, b) => a.blob.offset - b.blob.offset);
     const base = list[0]!.blob.offset;
@@ -164,22 +165,18 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
     let bytes: Buffer;
     try {
       bytes = await repo.backend.load(handle('data', packId), base, last.offset + last.length - base);
-      noteBufferChurn(bytes.length * 3);
     } catch (err) {
       for (const e of list) for (const t of e.targets) markFailed(t.file, err);
       return;
     }
-    for (const e of list) {
-      let plain: Buffer;
-      try {
-        plain = repo.decodeBlob('data', e.blob.id, bytes.subarray(e.blob.offset - base, e.blob.offset - base + e.blob.length), e.blob.uncompressedLength, packId);
-      } catch (err) {
-        for (const t of e.targets) markFailed(t.file, err);
-        continue;
-      }
+    const byId = new Map(list.map((e) => [e.blob.id, e]));
+    const finishing: Promise<void>[] = [];
+    await decoder.decode(packId, bytes, base, list.map((e) => e.blob), (id, plain) => {
+      const e = byId.get(id)!;
       for (const t of e.targets) {
         const f = t.file;
-        if (!f.failed) {
+        if (plain instanceof Error) markFailed(f, plain);
+        else if (!f.failed) {
           try {
             const create = !f.created;
             f.created = true;
@@ -189,10 +186,11 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
             markFailed(f, err);
           }
         }
-        if (--f.remaining === 0) await finishFile(f);
+        if (--f.remaining === 0) finishing.push(finishFile(f));
       }
-    }
-  });
+    });
+    await Promise.all(finishing);
+  }).finally(() => decoder.close());
   writer.closeAll();
 
   function markFailed(f: FileTask, err: unknown): void {

@@ -1,0 +1,83 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { IntegrityError } from '../../errors/index.js';
+import type { PackedBlob } from '../../format/blob.js';
+import type { Repository } from '../../repository/index.js';
+import type { Batch } from '../backup/batcher.js';
+import { ownedArrayBuffer } from '../backup/transfer.js';
+import type { DecodedBlob, DecodeJob, DecoderInit } from './decode-protocol.js';
+
+interface Job {
+  onBlob: (id: string, plain: Buffer | Error) => void;
+  done: () => void;
+  /** Blobs not reported yet: on a worker failure each still gets an error. */
+  pending: Set<string>;
+}
+
+/** Decodes pack ranges on worker threads; results stream back blob by blob, in pack order. */
+export class DecodePool {
+  private readonly workers: Worker[] = [];
+  private readonly load: number[] = [];
+  private readonly jobs = new Map<number, Job & { worker: number }>();
+  private nextSeq = 1;
+  private failure: Error | undefined;
+
+  constructor(repo: Repository, size = availableParallelism()) {
+    const init: DecoderInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR } };
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      w.on('message', (b: Batch<DecodedBlob>) => {
+        for (const m of b.items) this.onResult(m);
+      });
+      w.on('error', (err) => this.fail(err));
+      w.postMessage(init);
+      this.workers.push(w);
+      this.load.push(0);
+    }
+  }
+
+  /** Decodes `blobs` (sorted by offset) from `bytes`, which start at pack offset `base`. */
+  decode(packId: string, bytes: Buffer, base: number, blobs: PackedBlob[], onBlob: Job['onBlob']): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    let w = 0;
+    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    const seq = this.nextSeq++;
+    this.load[w]!++;
+    const data = ownedArrayBuffer(bytes);
+    const job: DecodeJob = {
+      kind: 'pack', seq, packId, bytes: data, base,
+      blobs: blobs.map((b) => ({ id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
+    };
+    return new Promise((resolve) => {
+      this.jobs.set(seq, { worker: w, onBlob, done: resolve, pending: new Set(blobs.map((b) => b.id)) });
+      this.workers[w]!.postMessage(job, [data]);
+    });
+  }
+
+  private onResult(m: DecodedBlob): void {
+    const job = this.jobs.get(m.seq);
+    if (!job) return;
+    if (m.done) {
+      this.jobs.delete(m.seq);
+      this.load[job.worker]!--;
+      job.done();
+      return;
+    }
+    job.pending.delete(m.id);
+    if (m.plain) job.onBlob(m.id, Buffer.from(m.plain));
+    else job.onBlob(m.id, new IntegrityError(m.error ?? `cannot decode blob ${m.id}`));
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    for (const j of this.jobs.values()) {
+      for (const id of j.pending) j.onBlob(id, err);
+      j.done();
+    }
+    this.jobs.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
