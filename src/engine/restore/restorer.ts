@@ -36,8 +36,9 @@ export interface RestoreSummary {
 }
 
 const isRoot = process.getuid?.() === 0;
-/** Packs decoded at once; each holds at most one pack's needed byte range in memory. */
-const PACK_CONCURRENCY = 2;
+/** Pack ranges read and decoded at once, and their size: memory is about their product. */
+const RANGE_CONCURRENCY = 4;
+const RANGE_BYTES = 4 * 1024 * 1024;
 
 interface FileTask {
   key: string;
@@ -157,9 +158,25 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
     }
   };
 
+  // Work in ranges of a few MiB of consecutive blobs: one read each, and the plaintext of
+  // only a few ranges is ever in memory, however large packs are.
+  const ranges: { packId: string; list: { blob: IndexedBlob; targets: BlobTarget[] }[] }[] = [];
+  for (const [packId, blobs] of byPack) {
+    let cur: { blob: IndexedBlob; targets: BlobTarget[] }[] = [];
+    let size = 0;
+    for (const e of [...blobs.values()].sort((a, b) => a.blob.offset - b.blob.offset)) {
+      cur.push(e);
+      size += e.blob.length;
+      if (size >= RANGE_BYTES) {
+        ranges.push({ packId, list: cur });
+        cur = [];
+        size = 0;
+      }
+    }
+    if (cur.length) ranges.push({ packId, list: cur });
+  }
   const decoder = new DecodePool(repo);
-  await mapLimit([...byPack.entries()], PACK_CONCURRENCY, async ([packId, blobs]) => {
-    const list = [...blobs.values()].sort((a, b) => a.blob.offset - b.blob.offset);
+  await mapLimit(ranges, RANGE_CONCURRENCY, async ({ packId, list }) => {
     const base = list[0]!.blob.offset;
     const last = list[list.length - 1]!.blob;
     let bytes: Buffer;
