@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../../format/snapshot.js';
-import { formatLocal, goTimeNow, type Repository, type SnapshotWithId } from '../../repository/index.js';
+import { goTimeNow, type Repository, type SnapshotWithId } from '../../repository/index.js';
 import { Archiver } from './archiver.js';
 import { ChunkPool } from './chunk-pool.js';
 export { ChunkPool };
@@ -76,4 +76,3 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   return { ...c, snapshotId, parent: parent?.id, startedAt, finishedAt, durationSeconds: (Date.now() - t0) / 1000, dryRun: o.dryRun ?? false };
 }
 
-export { formatLocal };
