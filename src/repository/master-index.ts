@@ -5,6 +5,13 @@ export interface IndexedBlob extends PackedBlob {
 }
 
 const EMPTY = 0;
+/** Lookups decode the hex id into this scratch buffer instead of allocating one per call. */
+const scratch = Buffer.alloc(32);
+
+/** The id's 32 bytes, or undefined for anything that is not a full hex id. */
+function idBytes(hex: string): Buffer | undefined {
+  return hex.length === 64 && scratch.write(hex, 0, 32, 'hex') === 32 ? scratch : undefined;
+}
 const TYPE_CODE: Record<BlobType, number> = { data: 1, tree: 2 };
 const CODE_TYPE: BlobType[] = ['data', 'data', 'tree'];
 
@@ -54,11 +61,13 @@ export class MasterIndex {
   }
 
   has(type: BlobType, id: string): boolean {
-    return this.find(TYPE_CODE[type], Buffer.from(id, 'hex')) >= 0;
+    const b = idBytes(id);
+    return b !== undefined && this.find(TYPE_CODE[type], b) >= 0;
   }
 
   lookup(type: BlobType, id: string): IndexedBlob | undefined {
-    const slot = this.find(TYPE_CODE[type], Buffer.from(id, 'hex'));
+    const b = idBytes(id);
+    const slot = b === undefined ? -1 : this.find(TYPE_CODE[type], b);
     return slot < 0 ? undefined : this.entryAt(slot);
   }
 

@@ -98,6 +98,8 @@ test('MasterIndex keeps data and tree blobs with the same id apart and survives 
   assert.equal(ix.lookup('data', ids[4999]!)?.offset, 49990);
   assert.equal(ix.lookup('tree', ids[7]!)?.length, 99);
   assert.equal(ix.lookup('tree', ids[8]!), undefined);
+  assert.equal(ix.has('data', ids[3]!.slice(0, 63)), false, 'a truncated id never matches');
+  assert.equal(ix.has('data', 'zz' + ids[3]!.slice(2)), false, 'a non-hex id never matches');
   assert.equal([...ix.entries()].length, 5001);
 });
 
