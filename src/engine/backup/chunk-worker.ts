@@ -37,8 +37,10 @@ function waitForCredit(units: number): void {
 
 function emitChunk(job: FileJob, chunk: Buffer): void {
   const id = createHash('sha256').update(chunk).digest('hex');
-  const data = new ArrayBuffer(chunk.length);
-  new Uint8Array(data).set(chunk);
+  // A dedicated, not zero-filled buffer (it is overwritten at once) that can be transferred.
+  const copy = Buffer.allocUnsafeSlow(chunk.length);
+  chunk.copy(copy);
+  const data = copy.buffer as ArrayBuffer;
   waitForCredit(creditUnits(chunk.length));
   out.push({ kind: 'chunk', job: job.job, id, data }, [data]);
   noteBufferChurn(chunk.length);
