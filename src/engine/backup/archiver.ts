@@ -2,16 +2,17 @@ import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
 import type { Repository } from '../../repository/index.js';
+import { formatLocal } from '../../repository/index.js';
 import { mapLimit, Semaphore } from '../../util/index.js';
-
-const STAT_BATCH = 256;
-const STAT_CONCURRENCY = 16;
 import type { ChunkPool } from './chunk-pool.js';
 import type { ExcludeMatcher } from './excludes.js';
 import { groupName, nodeFromStat, unchangedFile, userName } from './fs-node.js';
-import { formatLocal } from '../../repository/index.js';
 import { buildTargetTree, isVirtualDir, type VirtualDir } from './targets.js';
 import type { BackupCounters, BackupEvent } from './events.js';
+
+/** Directory entries stat'ed per batch, and how many of those calls run at once. */
+const STAT_BATCH = 256;
+const STAT_CONCURRENCY = 16;
 
 export interface ArchiverOptions {
   excludes: ExcludeMatcher;
@@ -50,7 +51,7 @@ export class Archiver {
       const only = root.children.get('') as { target: string };
       const st = await fsp.lstat(only.target, { bigint: true });
       this.devices.add(st.dev);
-      return (await this.saveDirContents(only.target, st, parent)).id;
+      return (await this.saveDirContents(only.target, parent)).id;
     }
     return this.saveVirtual(root, parent);
   }
@@ -149,7 +150,7 @@ export class Archiver {
     if (node.type === 'dir') {
       if (!isTarget && this.opts.oneFileSystem && !this.devices.has(st.dev)) return undefined;
       const parentTree = await this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined);
-      const r = await this.saveDirContents(p, st, parentTree);
+      const r = await this.saveDirContents(p, parentTree);
       node.subtree = r.id;
       if (!prev || prev.type !== 'dir') this.counters.dirsNew++;
       else if (prev.subtree === r.id) this.counters.dirsUnmodified++;
@@ -166,23 +167,8 @@ export class Archiver {
     return node;
   }
 
-  private unchanged(node: TreeNode, prev: TreeNode | undefined): boolean {
-    return (
-      prev !== undefined && prev.type === 'file' && prev.content !== null &&
-      prev.size === node.size && prev.mtime === node.mtime && prev.ctime === node.ctime && prev.inode === node.inode &&
-      prev.content.every((id) => this.repo.hasBlob('data', id))
-    );
-  }
-
+  /** Reads a new or changed file (unchanged ones were taken from the parent in saveEntry). */
   private async saveFile(p: Buffer, node: TreeNode, prev: TreeNode | undefined): Promise<TreeNode | undefined> {
-    const size = Number(node.size ?? 0n);
-    if (this.unchanged(node, prev)) {
-      node.content = prev!.content;
-      this.counters.filesUnmodified++;
-      this.counters.totalFiles++;
-      this.counters.totalBytes += size;
-      return node;
-    }
     const shown = p.toString();
     this.current.add(shown);
     try {
@@ -211,7 +197,7 @@ export class Archiver {
     }
   }
 
-  private async saveDirContents(p: Buffer | string, st: BigIntStats, parent: ParentTree): Promise<{ id: string }> {
+  private async saveDirContents(p: Buffer | string, parent: ParentTree): Promise<{ id: string }> {
     let names: Buffer[];
     try {
       names = (await fsp.readdir(p, { encoding: 'buffer' })) as Buffer[];
@@ -250,7 +236,6 @@ export class Archiver {
         }
       }
     }
-    void st;
     return { id: await this.saveTree(await Promise.all(pending)) };
   }
 
