@@ -72,7 +72,9 @@ test('find agrees with restic 0.14', { skip: !haveRestic && 'restic not installe
   assert.ok(treesFound > 0, 'some trees are found (root trees are not: they are no node)');
   const packs = ok(restic(['list', 'packs'], env), 'list packs').stdout.trim().split('\n').sort();
   let packHits = 0;
-  for (const pack of [packs[0]!, packs[packs.length - 1]!.slice(0, 8)]) {
+  // Pack ids are random: some packs hold only trees that `find --pack` reports nothing for,
+  // so look at several (the last one by a short id) rather than at two chosen by luck.
+  for (const pack of [...packs.slice(0, 5), packs[packs.length - 1]!.slice(0, 8)]) {
     const [cp, rp] = run(['--json', 'find', ...ordered, '--pack', pack]);
     assert.deepEqual(JSON.parse(cp.stdout), JSON.parse(rp.stdout), `find --pack ${pack}`);
     packHits += (JSON.parse(rp.stdout) as unknown[]).length;
