@@ -11,7 +11,7 @@ import { applyMutation, planMutation, revertMutation } from './lib/mutate.mjs';
 import { dropCaches, duBytes, hasGnuTime, timed } from './lib/measure.mjs';
 import { table } from './lib/report.mjs';
 import { verifyRestore } from './lib/verify.mjs';
-import { parseSize } from './lib/args.mjs';
+import { parseCliArgs, parseSize } from './lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATASET_VERSION = 2;
@@ -21,35 +21,31 @@ const USAGE = `usage: npm run bench -- [--size 1GB] [--repeat N] [--work DIR] [-
   [--steps a,b] [--restic BIN] [--cofre path/to/main.js] [--out FILE] [--no-verify] [--no-drop-caches] [--keep]`;
 
 function parseArgs(argv) {
-  const o = { size: 1e9, repeat: 1, work: join(tmpdir(), 'cofre-bench'), seed: 1, tools: ['restic', 'cofre'], steps: STEPS, verify: true, drop: true, keep: false, password: 'bench-password' };
-  o.restic = 'restic';
-  o.cofre = resolve(HERE, '../dist/src/cli/main.js');
-  o.out = join(HERE, 'results/latest.md');
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--size') o.size = parseSize(val());
-    else if (a === '--repeat') o.repeat = Math.max(1, Number(val()));
-    else if (a === '--work') o.work = resolve(val());
-    else if (a === '--seed') o.seed = Number(val());
-    else if (a === '--tools') o.tools = val().split(',');
-    else if (a === '--steps') o.steps = val().split(',').filter((s) => STEPS.includes(s));
-    else if (a === '--restic') o.restic = val();
-    else if (a === '--cofre') o.cofre = resolve(val());
-    else if (a === '--out') o.out = resolve(val());
-    else if (a === '--password') o.password = val();
-    else if (a === '--no-verify') o.verify = false;
-    else if (a === '--no-drop-caches') o.drop = false;
-    else if (a === '--keep') o.keep = true;
-    else if (a === '-h' || a === '--help') {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
-  }
-  return o;
+  const { values: v } = parseCliArgs({
+    args: argv,
+    options: {
+      size: { type: 'string', default: '1GB' },
+      repeat: { type: 'string', default: '1' },
+      work: { type: 'string', default: join(tmpdir(), 'cofre-bench') },
+      seed: { type: 'string', default: '1' },
+      tools: { type: 'string', default: 'restic,cofre' },
+      steps: { type: 'string', default: STEPS.join(',') },
+      restic: { type: 'string', default: 'restic' },
+      cofre: { type: 'string', default: resolve(HERE, '../dist/src/cli/main.js') },
+      out: { type: 'string', default: join(HERE, 'results/latest.md') },
+      password: { type: 'string', default: 'bench-password' },
+      'no-verify': { type: 'boolean', default: false },
+      'no-drop-caches': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }, USAGE);
+  return {
+    size: parseSize(v.size), repeat: Math.max(1, Number(v.repeat)), work: resolve(v.work), seed: Number(v.seed),
+    tools: v.tools.split(','), steps: v.steps.split(',').filter((s) => STEPS.includes(s)),
+    restic: v.restic, cofre: resolve(v.cofre), out: resolve(v.out), password: v.password,
+    verify: !v['no-verify'], drop: !v['no-drop-caches'], keep: v.keep,
+  };
 }
 
 function toolEnv(repo, cache, password) {

@@ -17,39 +17,35 @@ import { buildManifest, generateDataset } from './lib/dataset.mjs';
 import { dropCaches, hasGnuTime, timed } from './lib/measure.mjs';
 import { median } from './lib/report.mjs';
 import { verifyRestore } from './lib/verify.mjs';
-import { parseSize } from './lib/args.mjs';
+import { parseCliArgs, parseSize } from './lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const STEPS = ['backup', 'backup-nochange', 'check-read-data', 'restore'];
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function parseArgs(argv) {
-  const o = {
-    size: 1e9, repeat: 1, seed: 1, steps: ['backup', 'restore'], servers: ['cofre', 'rclone'], drop: true, keep: false,
-    work: join(tmpdir(), 'cofre-server-bench'), out: join(HERE, 'results/server-latest.md'),
+  const usage = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n');
+  const { values: v } = parseCliArgs({
+    args: argv,
+    options: {
+      size: { type: 'string', default: '1GB' },
+      repeat: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      steps: { type: 'string', default: 'backup,restore' },
+      servers: { type: 'string', default: 'cofre,rclone' },
+      work: { type: 'string', default: join(tmpdir(), 'cofre-server-bench') },
+      out: { type: 'string', default: join(HERE, 'results/server-latest.md') },
+      'no-drop-caches': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }, usage);
+  return {
+    size: parseSize(v.size), repeat: Math.max(1, Number(v.repeat)), seed: Number(v.seed),
+    steps: v.steps.split(',').filter((s) => STEPS.includes(s)), servers: v.servers.split(','),
+    drop: !v['no-drop-caches'], keep: v.keep, work: resolve(v.work), out: resolve(v.out),
     server: resolve(HERE, '../dist/src/server/main.js'),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--size') o.size = parseSize(val());
-    else if (a === '--repeat') o.repeat = Math.max(1, Number(val()));
-    else if (a === '--seed') o.seed = Number(val());
-    else if (a === '--steps') o.steps = val().split(',').filter((s) => STEPS.includes(s));
-    else if (a === '--servers') o.servers = val().split(',');
-    else if (a === '--work') o.work = resolve(val());
-    else if (a === '--out') o.out = resolve(val());
-    else if (a === '--no-drop-caches') o.drop = false;
-    else if (a === '--keep') o.keep = true;
-    else if (a === '-h' || a === '--help') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  return o;
 }
 
 function prepareDataset(o) {
