@@ -11,9 +11,9 @@ import { LocalBackend } from '../../src/backend/index.js';
 import { Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { compareTrees, generateTree, mutateTree } from '../helpers/tree.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
-const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
 
 interface Snap { id: string; time: string; tree: string; paths: string[]; hostname: string; tags?: string[]; original?: string; parent?: string }

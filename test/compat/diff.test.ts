@@ -3,17 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { LocalBackend } from '../../src/backend/index.js';
-import { Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, jsonLines, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
+import { initFastRepo } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
 
-/** A repository whose key uses cheap scrypt parameters, so each restic/cofre run opens it fast. */
-async function initFast(env: RepoEnv): Promise<void> {
-  await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
-}
 
 
 test('diff output and --json agree with restic 0.14', { skip: !haveRestic && 'restic not installed' }, async (t) => {
@@ -22,7 +17,7 @@ test('diff output and --json agree with restic 0.14', { skip: !haveRestic && 're
   const env: RepoEnv = { repo: join(dir.path, 'repo'), password: 'diff-pw' };
   const src = join(dir.path, 'src');
   generateTree(src, { seed: 11, scale: 'tiny' });
-  await initFast(env);
+  await initFastRepo(env);
   ok(restic(['backup', '-q', src], env), 'backup 1');
   const report = mutateTree(src, 12);
   assert.ok(report.modified.length + report.appended.length > 0 && report.deleted.length > 0 && report.typeChanged.length > 0, 'the mutation covers M, -, + and T');

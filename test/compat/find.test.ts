@@ -8,6 +8,7 @@ import { LocalBackend } from '../../src/backend/index.js';
 import { Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
 
@@ -23,7 +24,7 @@ test('find agrees with restic 0.14', { skip: !haveRestic && 'restic not installe
   const dir = tempDir('cofre-find-');
   t.after(() => dir.cleanup());
   const env: RepoEnv = { repo: join(dir.path, 'repo'), password: 'find-pw' };
-  await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
+  await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: FAST_KDF });
   const src = join(dir.path, 'src');
   generateTree(src, { seed: 31, scale: 'tiny' });
   ok(restic(['backup', '-q', '--host', 'h1', src], env), 'backup 1');

@@ -7,6 +7,7 @@ import { LocalBackend } from '../../src/backend/index.js';
 import { RepoLock, Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
 
@@ -17,13 +18,13 @@ test('list blobs|packs|index|snapshots|keys|locks agrees with restic 0.14', { sk
   const dir = tempDir('cofre-list-');
   t.after(() => dir.cleanup());
   const env: RepoEnv = { repo: join(dir.path, 'repo'), password: 'list-pw' };
-  const repo = await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
+  const repo = await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: FAST_KDF });
   const src = join(dir.path, 'src');
   generateTree(src, { seed: 41, scale: 'tiny' });
   ok(restic(['backup', '-q', src], env), 'backup 1');
   mutateTree(src, 42);
   ok(cofre(['backup', '-q', src], env), 'cofre backup 2');
-  await repo.addKey('second-key', { N: 1024, r: 8, p: 1 });
+  await repo.addKey('second-key', FAST_KDF);
 
   const lock = await RepoLock.acquire(repo, false);
   t.after(() => lock.release());

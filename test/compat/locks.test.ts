@@ -12,10 +12,10 @@ import { LocalBackend } from '../../src/backend/index.js';
 import { encodeLock, type LockInfo } from '../../src/format/lock.js';
 import { formatLocal, isStale, listLocks, RepoLock, Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
 const skip = !haveRestic && 'restic not installed';
-const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
 
 /** A PID that certainly belonged to a process on this host and is now gone. */

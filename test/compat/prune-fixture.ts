@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { LocalBackend } from '../../src/backend/index.js';
-import { Repository } from '../../src/repository/index.js';
-import { cofre, jsonLines, restic, tempDir, type RepoEnv, type RunResult, type TempDir } from '../helpers/restic.js';
+import { cofre, jsonLines, ok, restic, tempDir, type RepoEnv, type RunResult, type TempDir } from '../helpers/restic.js';
 import { compareTrees, generateTree, mutateTree } from '../helpers/tree.js';
+import { initFastRepo } from '../helpers/fast-repo.js';
 
 export const PASSWORD = 'prune-compat';
 
@@ -27,17 +26,11 @@ export function run(tool: Tool, args: string[], env: RepoEnv, cwd?: string): Run
   return tool === 'cofre' ? cofre(args, env, cwd ? { cwd } : {}) : restic(args, env, cwd ? { cwd } : {});
 }
 
-export function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (status ${r.status}, signal ${r.signal}):\n${r.stderr}\n${r.stdout.slice(-2000)}`);
-  return r;
-}
+export { ok };
 
-/**
- * A repository whose key is cheap to open (scrypt N=1024): every restic and cofre run in
- * these tests derives the key again, and the default parameters cost ~0.5 s each time.
- */
+/** A repository with a cheap key (see FAST_KDF) and this fixture's password. */
 export async function initFast(repo: string): Promise<void> {
-  await Repository.init(new LocalBackend(repo), PASSWORD, { kdf: { N: 1024, r: 8, p: 1 } });
+  await initFastRepo({ repo, password: PASSWORD });
 }
 
 /** `backups` snapshots of one tree, mutated between backups, made by `tool`, one day apart. */

@@ -12,9 +12,9 @@ import { rebuildIndex } from '../../src/engine/repair/rebuild-index.js';
 import { repairSnapshots } from '../../src/engine/repair/repair-snapshots.js';
 import { cofre, hasRestic, restic, tempDir, type RepoEnv, type RunResult } from '../helpers/restic.js';
 import { compareTrees, generateTree, mutateTree } from '../helpers/tree.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
-const FAST_KDF = { N: 1024, r: 8, p: 1 };
 const skip = !haveRestic && 'restic not installed';
 
 function ok(r: RunResult, what: string): RunResult {

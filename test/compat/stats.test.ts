@@ -4,17 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { LocalBackend } from '../../src/backend/index.js';
-import { Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
 import { generateTree, mutateTree } from '../helpers/tree.js';
+import { initFastRepo } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
 
-/** A repository whose key uses cheap scrypt parameters, so each restic/cofre run opens it fast. */
-async function initFast(env: RepoEnv): Promise<void> {
-  await Repository.init(new LocalBackend(env.repo!), env.password!, { kdf: { N: 1024, r: 8, p: 1 } });
-}
 
 
 test('stats agrees with restic 0.14 in all four modes', { skip: !haveRestic && 'restic not installed' }, async (t) => {
@@ -23,7 +18,7 @@ test('stats agrees with restic 0.14 in all four modes', { skip: !haveRestic && '
   const env: RepoEnv = { repo: join(dir.path, 'repo'), password: 'stats-pw' };
   const src = join(dir.path, 'src');
   generateTree(src, { seed: 21, scale: 'tiny' });
-  await initFast(env);
+  await initFastRepo(env);
   ok(restic(['backup', '-q', '--host', 'h1', '--tag', 'a', src], env), 'backup 1');
   mutateTree(src, 22);
   ok(restic(['backup', '-q', '--host', 'h1', '--tag', 'b', src], env), 'backup 2');

@@ -10,9 +10,9 @@ import { LocalBackend } from '../../src/backend/index.js';
 import { encodeSnapshot } from '../../src/format/snapshot.js';
 import { RepoLock, Repository } from '../../src/repository/index.js';
 import { ok, cofre, hasRestic, restic, tempDir, type RepoEnv } from '../helpers/restic.js';
+import { FAST_KDF } from '../helpers/fast-repo.js';
 
 const haveRestic = hasRestic();
-const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
 
 interface Snap { id: string; short_id: string; time: string; paths: string[]; hostname: string; tags?: string[]; original?: string; tree: string }

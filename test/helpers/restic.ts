@@ -128,6 +128,6 @@ export function jsonLines<T = unknown>(stdout: string): T[] {
 
 /** Asserts that a run exited 0, showing its stderr and the tail of its stdout otherwise. */
 export function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout.slice(-1000)}`);
+  assert.equal(r.status, 0, `${what} failed (exit ${r.status}, signal ${r.signal}):\n${r.stderr}\n${r.stdout.slice(-2000)}`);
   return r;
 }
