@@ -81,7 +81,8 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
 
   // ---- plan: directories now, files grouped by the packs holding their blobs ----
   const dirMeta: { dest: Buffer; node: TreeNode }[] = [];
-  const later: { dest: Buffer; node: TreeNode }[] = []; // links, special files, empty files
+  const later: { dest: Buffer; node: TreeNode }[] = []; // empty files, symlinks, special files
+  const links: { dest: Buffer; first: Buffer }[] = []; // hard links, made once `first` is written
   const byPack = new Map<string, Map<string, { blob: IndexedBlob; targets: BlobTarget[] }>>();
   const hardlinks = new Map<string, Buffer>();
   let nextKey = 0;
@@ -90,7 +91,7 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
     const linkKey = node.inode !== undefined && (node.links ?? 1n) > 1n ? `${node.deviceId ?? 0n}:${node.inode}` : undefined;
     const first = linkKey ? hardlinks.get(linkKey) : undefined;
     if (first) {
-      later.push({ dest, node: { ...node, type: 'irregular', linktarget: first } }); // marker: hard link to `first`
+      links.push({ dest, first });
       return;
     }
     if (linkKey) hardlinks.set(linkKey, dest);
@@ -224,6 +225,14 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
       fail(dest, err);
     }
   }
+  for (const { dest, first } of links) {
+    try {
+      rmSync(dest, { force: true });
+      linkSync(first, dest);
+    } catch (err) {
+      fail(dest, err);
+    }
+  }
   for (const { dest, node } of dirMeta.reverse()) {
     try {
       applyMeta(dest, node);
@@ -234,16 +243,12 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
   return sum;
 }
 
-/** Empty files, symlinks, hard links (marked 'irregular' with the first path), FIFOs and devices. */
+/** Empty files, symlinks, FIFOs and devices (sockets and irregular files are skipped, as restic does). */
 function restoreNonContent(dest: Buffer, node: TreeNode): void {
   switch (node.type) {
     case 'file':
       closeSync(openSync(dest, 'w', 0o600));
       break;
-    case 'irregular':
-      rmSync(dest, { force: true });
-      linkSync(node.linktarget!, dest);
-      return;
     case 'symlink':
       rmSync(dest, { force: true });
       symlinkSync(node.linktarget ?? Buffer.alloc(0), dest);
