@@ -43,18 +43,24 @@ test('a backup killed with SIGKILL at several points leaves a repository restic 
     generateTree(src, { seed: 41, scale: 'small' });
     const env = { repo: path.join(work.path, 'repo'), password: 'crash' };
     ok(cofre(['init'], env), 'init');
+    let killedMidway = 0;
     for (const delayMs of [150, 400, 800, 1300, 2000]) {
       const child = spawn(process.execPath, [COFRE_CLI, 'backup', '--force', src], {
         env: { ...process.env, RESTIC_REPOSITORY: env.repo, RESTIC_PASSWORD: env.password },
         stdio: 'ignore',
       });
+      // Listen before waiting: on a fast machine the backup may finish before the kill, and an
+      // 'exit' that already happened would never fire again.
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
       await new Promise((r) => setTimeout(r, delayMs));
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      if ((await exited) === 'SIGKILL') killedMidway++;
       // The killed process left its lock behind; restic (like Cofre) sees it as stale: dead PID on this host.
       ok(cofre(['unlock'], env), `unlock after kill at ${delayMs} ms`);
       ok(restic(['check', '--read-data'], env), `restic check after kill at ${delayMs} ms`);
     }
+    // The early kill points must have hit a running backup, or this test proved nothing.
+    assert.ok(killedMidway >= 2, `only ${killedMidway} kills hit a running backup`);
     const r = cofre(['backup', src], env);
     ok(r, 'backup after the crashes');
     ok(restic(['check', '--read-data'], env), 'restic check after the final backup');
