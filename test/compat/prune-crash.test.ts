@@ -52,6 +52,8 @@ async function prune(repoDir: string, crashAt: number): Promise<{ steps: string[
   } catch (err) {
     if (!(err instanceof Crash)) throw err;
     return { steps, mutations: backend.mutations, crashed: true };
+  } finally {
+    await backend.close();
   }
 }
 
