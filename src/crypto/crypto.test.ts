@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../errors/index.js';
-import { deriveKey, open, poly1305Aes, seal } from './index.js';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { deriveKey, open, openInPlace, poly1305Aes, seal, sha256Hex } from './index.js';
 
 const IntegrityErrorGuard = (e: unknown): boolean => e instanceof IntegrityError;
 
@@ -45,6 +46,33 @@ test('a flipped bit anywhere fails the MAC with IntegrityError and returns no pl
     assert.throws(() => open(k, bad), IntegrityErrorGuard);
   }
   assert.throws(() => open(k, Buffer.alloc(31)), IntegrityErrorGuard);
+});
+
+test('native AES-CTR and SHA-256 agree with node:crypto at awkward lengths, in place too', () => {
+  const k = { encrypt: randomBytes(32), macK: randomBytes(16), macR: randomBytes(16) };
+  for (const n of [0, 1, 15, 16, 17, 4095, 65536 + 7, (3 << 20) + 5]) {
+    const plain = randomBytes(n);
+    const iv = randomBytes(16);
+    iv[0] = 1;
+    const sealed = seal(k, iv, plain);
+    const c = createCipheriv('aes-256-ctr', k.encrypt, iv);
+    assert.deepEqual(sealed.subarray(16, 16 + n), Buffer.concat([c.update(plain), c.final()]), `ciphertext, ${n} bytes`);
+    assert.deepEqual(open(k, sealed), plain);
+    const copy = Buffer.from(sealed);
+    const view = openInPlace(k, copy);
+    assert.deepEqual(view, plain);
+    assert.equal(view.buffer, copy.buffer, 'openInPlace returns a view of its input');
+    assert.equal(sha256Hex(plain), createHash('sha256').update(plain).digest('hex'));
+  }
+});
+
+test('openInPlace checks the MAC before it touches the bytes', () => {
+  const k = keyOf(V.restic_open);
+  const bad = hex(V.restic_open.sealed_hex);
+  bad[20]! ^= 1;
+  const before = Buffer.from(bad);
+  assert.throws(() => openInPlace(k, bad), IntegrityErrorGuard);
+  assert.deepEqual(bad, before);
 });
 
 test('seal refuses an all-zero IV (restic panics on it)', () => {

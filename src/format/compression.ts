@@ -1,5 +1,15 @@
+import { createRequire } from 'node:module';
 import { Compressor, decompress } from 'zstd-napi';
 import { FormatError } from '../errors/index.js';
+
+/** The parts of zstd-napi's low-level binding that write into caller-owned buffers. */
+interface ZstdBinding {
+  CCtx: new () => { setParameter(param: number, value: number): void; compress2(dst: Uint8Array, src: Uint8Array): number };
+  DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+  CParameter: { compressionLevel: number; checksumFlag: number; contentSizeFlag: number };
+  compressBound(size: number): number;
+}
+const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as ZstdBinding;
 
 /** restic's --compression values: auto ≈ zstd level 3 (SpeedDefault), max = best compression. */
 export type CompressionMode = 'auto' | 'off' | 'max';
@@ -22,6 +32,48 @@ function compressorFor(level: number): Compressor {
 /** One standard zstd frame, as restic's EncodeAll produces. */
 export function zstdCompress(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
   return compressorFor(LEVELS[mode]).compress(data);
+}
+
+const scratchContexts = new Map<number, InstanceType<ZstdBinding['CCtx']>>();
+let scratch = Buffer.alloc(0);
+
+/**
+ * zstdCompress into one buffer this thread reuses: the result is a view that is only valid
+ * until the next call. For callers that copy it at once (sealing encrypts it into the
+ * blob's own buffer): a backup then allocates one buffer per blob instead of three.
+ */
+export function zstdCompressToScratch(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
+  const level = LEVELS[mode];
+  let cctx = scratchContexts.get(level);
+  if (!cctx) {
+    cctx = new zstd.CCtx();
+    cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    cctx.setParameter(zstd.CParameter.checksumFlag, 0);
+    cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
+    scratchContexts.set(level, cctx);
+  }
+  const bound = zstd.compressBound(data.length);
+  if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(bound);
+  return scratch.subarray(0, cctx.compress2(scratch, data));
+}
+
+let dctx: InstanceType<ZstdBinding['DCtx']> | undefined;
+
+/**
+ * Decompresses into `dst`, whose length is the size the index promises: one pass, no
+ * intermediate buffers. More or fewer bytes than that is an error naming `what`.
+ */
+export function zstdDecompressInto(data: Uint8Array, dst: Uint8Array, what = 'blob'): void {
+  dctx ??= new zstd.DCtx();
+  let n: number;
+  try {
+    n = dctx.decompress(dst, data);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/too small/i.test(msg)) throw new FormatError(`decompressed ${what} is larger than the ${dst.length} bytes expected`, { cause: err });
+    throw new FormatError(`cannot decompress ${what}: ${msg}`, { cause: err });
+  }
+  if (n !== dst.length) throw new FormatError(`decompressed ${what} has ${n} bytes, expected ${dst.length}`);
 }
 
 /** Decompresses any zstd frame(s); `expectedLength` (from the index) is checked when given. */

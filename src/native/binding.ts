@@ -2,9 +2,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The C addon in native/: OpenSSL Poly1305 plus the file-system calls node:fs lacks. */
+/** The C addon in native/: OpenSSL Poly1305-AES, AES-CTR and SHA-256 into caller buffers, plus the file-system calls node:fs lacks. */
 export interface NativeBinding {
-  poly1305(key: Uint8Array, message: Uint8Array, out: Uint8Array): void;
+  /** restic's Poly1305-AES: one-time key r || AES-128_k(nonce); writes the 16-byte tag to out. */
+  poly1305Aes(macK: Uint8Array, macR: Uint8Array, nonce: Uint8Array, message: Uint8Array, out: Uint8Array): void;
+  /** AES-256-CTR of src into dst (same length; may be the same memory, must not partly overlap). */
+  aesCtr(key: Uint8Array, iv: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
+  sha256Hex(data: Uint8Array): string;
   /** utimensat(AT_SYMLINK_NOFOLLOW) with nanoseconds. */
   lutimesNs(path: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** NUL-separated attribute names. */

@@ -4,4 +4,4 @@ export { RepoLock, listLocks, removeLocks, isStale, describeLock, type LockEntry
 export { searchKey, addKey, loadKeyFile, calibrateScrypt } from './keys.js';
 export { goTimeNow, formatLocal, parseGoTimeMs } from './clock.js';
 export { PackWriter, DEFAULT_PACK_SIZE } from './pack-writer.js';
-export { decodeBlob } from './blob-codec.js';
+export { decodeBlob, type DecodeOptions } from './blob-codec.js';

@@ -6,13 +6,13 @@ import { derivePolynomial, formatPolynomial, isIrreducible, parsePolynomial } fr
 import { keyFromBytes, open, seal, sha256Hex, type CryptoKey, type ScryptParams } from '../crypto/index.js';
 import { BackendNotFoundError, FormatError, IntegrityError, NotFoundError, RepositoryNotFoundError, UsageError } from '../errors/index.js';
 import type { BlobType } from '../format/blob.js';
-import { zstdCompress, type CompressionMode } from '../format/compression.js';
+import { zstdCompressToScratch, type CompressionMode } from '../format/compression.js';
 import { decodeConfig, encodeConfig, type RepoConfig } from '../format/config.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../format/index-file.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../format/snapshot.js';
 import { decodeUnpacked, encodeUnpacked } from '../format/unpacked.js';
 import { addKey, searchKey } from './keys.js';
-import { decodeBlob } from './blob-codec.js';
+import { decodeBlob, type DecodeOptions } from './blob-codec.js';
 import { MasterIndex } from './master-index.js';
 import { DEFAULT_PACK_SIZE, PackWriter, type FinishedPack } from './pack-writer.js';
 import { mapLimit } from '../util/index.js';
@@ -174,19 +174,19 @@ export class Repository {
     const e = this.index.lookup(type, id);
     if (!e) throw new NotFoundError(`${type} blob ${id} not found in index`, { hint: 'run `cofre check`; the repository may need `repair index`' });
     const raw = await this.backend.load(handle('data', e.packId), e.offset, e.length);
-    return this.decodeBlob(type, id, raw, e.uncompressedLength, e.packId);
+    return decodeBlob(this.key, type, id, raw, e.uncompressedLength, e.packId, { overwrite: true });
   }
 
   /** Decrypts, decompresses and verifies one sealed blob. */
-  decodeBlob(type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number, packId: string): Buffer {
-    return decodeBlob(this.key, type, id, sealed, uncompressedLength, packId);
+  decodeBlob(type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number, packId: string, opts?: DecodeOptions): Buffer {
+    return decodeBlob(this.key, type, id, sealed, uncompressedLength, packId, opts);
   }
 
   /** Compresses (per mode; trees always in v2) and seals a plaintext blob. */
   sealBlob(type: BlobType, plain: Uint8Array): { sealed: Buffer; uncompressedLength: number } {
     const compress = this.version >= 2 && plain.length > 0 && (type === 'tree' || this.compression !== 'off');
     if (!compress) return { sealed: seal(this.key, randomBytes(16), plain), uncompressedLength: 0 };
-    const z = zstdCompress(plain, this.compression === 'max' ? 'max' : 'auto');
+    const z = zstdCompressToScratch(plain, this.compression === 'max' ? 'max' : 'auto');
     return { sealed: seal(this.key, randomBytes(16), z), uncompressedLength: plain.length };
   }
 

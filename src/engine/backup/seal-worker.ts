@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { seal, type CryptoKey } from '../../crypto/index.js';
-import { zstdCompress } from '../../format/compression.js';
+import { zstdCompressToScratch } from '../../format/compression.js';
 import type { SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
 import { ownedArrayBuffer } from './transfer.js';
 import { Batcher, type Batch } from './batcher.js';
@@ -19,10 +19,10 @@ const out = new Batcher<SealedMessage>(parentPort!);
 function sealOne(job: SealJob): void {
   const plain = new Uint8Array(job.data);
   const compress = init.compression !== 'off' && plain.length > 0;
-  const body = compress ? zstdCompress(plain, init.compression === 'max' ? 'max' : 'auto') : plain;
+  const body = compress ? zstdCompressToScratch(plain, init.compression === 'max' ? 'max' : 'auto') : plain;
   const sealed = ownedArrayBuffer(seal(key, randomBytes(16), body));
   out.push({ kind: 'sealed', seq: job.seq, sealed, uncompressedLength: compress ? plain.length : 0 }, [sealed]);
-  noteBufferChurn(plain.length * 3);
+  noteBufferChurn(plain.length);
 }
 
 parentPort!.on('message', (msg: SealerInit | Batch<SealJob>) => {

@@ -128,7 +128,7 @@ async function copyBlobs(src: Repository, dst: Repository, blobs: Wanted[]): Pro
       for (const w of list.slice(i, j)) {
         const e = w.entry;
         const sealed = buf.subarray(e.offset - start, e.offset - start + e.length);
-        const plain = src.decodeBlob(w.type, e.id, sealed, e.uncompressedLength, packId);
+        const plain = src.decodeBlob(w.type, e.id, sealed, e.uncompressedLength, packId, { overwrite: true });
         await dst.saveBlob(w.type, plain, e.id);
       }
       i = j;

@@ -22,7 +22,7 @@ parentPort!.on('message', (msg: DecoderInit | DecodeJob) => {
   for (const b of msg.blobs) {
     try {
       const sealed = bytes.subarray(b.offset - msg.base, b.offset - msg.base + b.length);
-      const plain = ownedArrayBuffer(decodeBlob(key, 'data', b.id, sealed, b.uncompressedLength, msg.packId));
+      const plain = ownedArrayBuffer(decodeBlob(key, 'data', b.id, sealed, b.uncompressedLength, msg.packId, { overwrite: true }));
       out.push({ seq: msg.seq, id: b.id, plain }, [plain]);
       noteBufferChurn(plain.byteLength);
     } catch (err) {
