@@ -11,6 +11,7 @@
  */
 #include <node_api.h>
 #include <openssl/evp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -144,8 +145,26 @@ static void export_fn(napi_env env, napi_value exports, const char *name, napi_c
   napi_set_named_property(env, exports, name, fn);
 }
 
+/*
+ * Backup, restore and check pass megabyte buffers between threads by the thousand. glibc
+ * serves them from per-thread arenas once its adaptive mmap threshold has grown past their
+ * size, and a buffer freed on another thread then stays in its arena as fragmentation
+ * (measured: ~50 MB of RSS in a 1 GB backup). A fixed threshold sends every allocation of
+ * 256 KiB or more straight to mmap, so freed buffers go back to the kernel.
+ */
+static void tune_allocator(void) {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+}
+
+static void init_once(void) {
+  fetch_algorithms();
+  tune_allocator();
+}
+
 NAPI_MODULE_INIT() {
-  pthread_once(&fetch_once, fetch_algorithms);
+  pthread_once(&fetch_once, init_once);
   if (poly_mac == NULL || aes256ctr == NULL || aes128ecb == NULL || sha256_md == NULL) {
     napi_throw_error(env, "ERR_COFRE_NATIVE", "Node's OpenSSL lacks POLY1305, AES-256-CTR, AES-128-ECB or SHA256");
     return NULL;

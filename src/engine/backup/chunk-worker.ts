@@ -4,10 +4,10 @@
  * worker waits (Atomics.wait, off the main thread) when it has used them all, so memory stays
  * bounded however fast the disk is.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Chunker } from '../../chunker/index.js';
+import { sha256Hex } from '../../crypto/index.js';
 import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob } from './chunk-protocol.js';
 import { Batcher, type Batch } from './batcher.js';
 import { creditUnits } from './credits.js';
@@ -36,7 +36,7 @@ function waitForCredit(units: number): void {
 }
 
 function emitChunk(job: FileJob, chunk: Buffer): void {
-  const id = createHash('sha256').update(chunk).digest('hex');
+  const id = sha256Hex(chunk);
   // A dedicated, not zero-filled buffer (it is overwritten at once) that can be transferred.
   const copy = Buffer.allocUnsafeSlow(chunk.length);
   chunk.copy(copy);
