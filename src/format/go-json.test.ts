@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LosslessNumber } from 'lossless-json';
-import { compareGoStrings, goDecodeUtf8, goJsonBytes, goJsonString, goJsonStringFromBytes, goJsonValue, parseGoJson } from './go-json.js';
+import { compareGoStrings, goDecodeUtf8, goJsonBytes, goJsonString, goJsonStringFromBytes, goJsonValue, hasInexactNumber, parseGoJson } from './go-json.js';
 
 // Expected literals below are what Go 1.19 encoding/json writes (see spec §6.4).
 
@@ -80,4 +80,14 @@ test('parseGoJson keeps what Go needs to re-encode identically', () => {
   assert.deepEqual(p('{"k":1,"k":2}'), { k: 2 });
   assert.deepEqual(p('{"k":1,"k":9007199254740993}'), { k: new LosslessNumber('9007199254740993') });
   assert.throws(() => p('{"a":}'), SyntaxError);
+});
+
+test('hasInexactNumber: only ≤15-digit integers outside strings are exact', () => {
+  const exact = ['{}', '{"a":1}', '[0,-5,123456789012345]', '{"s":"1.5e99 12345678901234567 \\"x\\" 0.1"}', '{"k\\"":-0}', '{"a": 7 , "b" :[ 1 ]}'];
+  const inexact = ['{"a":1234567890123456}', '[1.5]', '[1e3]', '[-2E1]', '{"s":"\\\\","n":0.5}', '[-]', '[012]', '{"a":"x\\\\"  ,"b":18446744073709551615}'];
+  for (const t of exact) assert.equal(hasInexactNumber(t), false, t);
+  for (const t of inexact) assert.equal(hasInexactNumber(t), true, t);
+  // Real tree numbers: 64-bit inodes need the exact parser, small ones do not.
+  assert.equal(hasInexactNumber('{"nodes":[{"name":"a","inode":18446744073709551615,"size":3}]}'), true);
+  assert.equal(hasInexactNumber('{"nodes":[{"name":"9999999999999999","inode":123,"size":3}]}'), false);
 });

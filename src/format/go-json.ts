@@ -148,9 +148,44 @@ export function goJsonValue(v: unknown): string {
   throw new FormatError(`cannot encode a ${typeof v} as JSON`);
 }
 
-// A number in value position that is not a plain integer of ≤15 digits (exact as a
-// double). Digits inside strings can only cause false positives, i.e. the slow path.
-const INEXACT_NUMBER = /(?:^|[:,[])\s*(?!(?:0|[1-9]\d{0,14})\s*[,}\]])-?\d[\d.eE+-]*\s*(?:[,}\]]|$)/;
+/**
+ * Whether the JSON text has a number that is not a plain integer of ≤15 digits (the ones a
+ * double holds exactly). One pass that jumps over strings with indexOf, so ids and names
+ * cost almost nothing; a regex over the whole text was the largest single cost of reading
+ * trees. Malformed numbers also answer true: the exact parser then reports them.
+ */
+export function hasInexactNumber(t: string): boolean {
+  const n = t.length;
+  let i = 0;
+  while (i < n) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: find a quote not escaped by an odd run of backslashes.
+      let q = i;
+      for (;;) {
+        q = t.indexOf('"', q + 1);
+        if (q < 0) return false; // unterminated: JSON.parse reports it
+        let bs = 0;
+        while (t.charCodeAt(q - 1 - bs) === 0x5c) bs++;
+        if (bs % 2 === 0) break;
+      }
+      i = q + 1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const start = c === 0x2d ? i + 1 : i;
+      let j = start;
+      while (j < n && t.charCodeAt(j) >= 0x30 && t.charCodeAt(j) <= 0x39) j++;
+      const digits = j - start;
+      const next = j < n ? t.charCodeAt(j) : 0;
+      if (digits === 0 || digits > 15 || next === 0x2e || next === 0x65 || next === 0x45) return true;
+      if (digits > 1 && t.charCodeAt(start) === 0x30) return true;
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return false;
+}
+
 // The escape `\ufffd` (not preceded by an odd number of backslashes).
 const ESCAPED_FFFD = /(?<!\\)((?:\\\\)*)\\ufffd/g;
 
@@ -169,6 +204,6 @@ const ESCAPED_FFFD = /(?<!\\)((?:\\\\)*)\\ufffd/g;
 export function parseGoJson(bytes: Uint8Array): unknown {
   let text = goDecodeUtf8(bytes);
   if (text.includes('\\ufffd')) text = text.replace(ESCAPED_FFFD, '$1\\udfff');
-  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
+  if (!hasInexactNumber(text)) return JSON.parse(text);
   return parseLossless(text, null, { onDuplicateKey: ({ newValue }) => newValue });
 }

@@ -22,7 +22,7 @@ export class DecodePool {
   private nextSeq = 1;
   private failure: Error | undefined;
 
-  constructor(repo: Repository, size = availableParallelism()) {
+  constructor(repo: Repository, size = Number(process.env.DW ?? availableParallelism())) {
     const init: DecoderInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR } };
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });

@@ -37,7 +37,7 @@ export interface RestoreSummary {
 
 const isRoot = process.getuid?.() === 0;
 /** Pack ranges read and decoded at once, and their size: memory is about their product. */
-const RANGE_CONCURRENCY = 4;
+const RANGE_CONCURRENCY = Number(process.env.RC ?? 4);
 const RANGE_BYTES = 4 * 1024 * 1024;
 
 interface FileTask {
