@@ -14,18 +14,56 @@ export interface IndexFile {
   supersedes?: string[];
 }
 
-/** Compact JSON followed by "\n" (restic uses json.Encoder). */
+/**
+ * Compact JSON followed by "\n" (restic uses json.Encoder). Written entry by entry into
+ * one growing buffer: an index names up to 150000 blobs, and joining per-blob strings
+ * would hold every entry as a heap string (plus the joined copies) at the same time.
+ */
 export function encodeIndex(idx: IndexFile): Buffer {
-  const parts: string[] = [];
-  for (const p of idx.packs) {
-    const blobs = p.blobs.map((b) =>
-      b.uncompressedLength > 0
-        ? `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length},"uncompressed_length":${b.uncompressedLength}}`
-        : `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}}`,
-    );
-    parts.push(`{"id":"${p.id}","blobs":[${blobs.join(',')}]}`);
+  let blobs = 0;
+  for (const p of idx.packs) blobs += p.blobs.length;
+  const out = new AsciiBuffer(64 + idx.packs.length * 96 + blobs * 160);
+  out.put('{"packs":[');
+  for (let i = 0; i < idx.packs.length; i++) {
+    const p = idx.packs[i]!;
+    out.put(`${i > 0 ? ',' : ''}{"id":"${p.id}","blobs":[`);
+    for (let j = 0; j < p.blobs.length; j++) {
+      const b = p.blobs[j]!;
+      const sep = j > 0 ? ',' : '';
+      out.put(
+        b.uncompressedLength > 0
+          ? `${sep}{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length},"uncompressed_length":${b.uncompressedLength}}`
+          : `${sep}{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}}`,
+      );
+    }
+    out.put(']}');
   }
-  return Buffer.from(`{"packs":[${parts.join(',')}]}\n`);
+  out.put(']}\n');
+  return out.bytes();
+}
+
+/** Appends ASCII text to a buffer that grows as needed. */
+class AsciiBuffer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(sizeHint: number) {
+    this.buf = Buffer.allocUnsafe(sizeHint);
+  }
+
+  put(s: string): void {
+    if (this.pos + s.length > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + s.length));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  /** The text so far (a view, not a copy). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
 }
 
 function num(v: unknown, what: string): number {

@@ -297,6 +297,45 @@ export function decodeTree(bytes: Uint8Array): TreeNode[] {
   return nodes.map((o, i) => decodeNode(o, `tree node ${i}`));
 }
 
+/** The blobs a tree refers to: its files' data blobs and its subdirectories' trees. */
+export interface TreeReferences {
+  data: string[];
+  trees: string[];
+}
+
+/**
+ * The references of a tree blob without decoding its nodes. Walks that only follow ids
+ * (prune's search for used blobs) visit every tree of every snapshot, and decodeTree's
+ * exact reading of names, times and 64-bit numbers would cost most of their time and
+ * garbage. The ids are read and validated exactly as decodeTree reads them; the other
+ * fields are ignored, so plain JSON.parse suffices (its rounding of large numbers and
+ * replacement of invalid UTF-8 cannot touch a hex id).
+ */
+export function treeReferences(bytes: Uint8Array): TreeReferences {
+  let root: unknown;
+  try {
+    root = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new FormatError(`tree is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isObj(root)) throw new FormatError('tree is not a JSON object');
+  const refs: TreeReferences = { data: [], trees: [] };
+  const nodes = root['nodes'] ?? null;
+  if (nodes === null) return refs;
+  if (!Array.isArray(nodes)) throw new FormatError('tree field "nodes" must be an array');
+  for (let i = 0; i < nodes.length; i++) {
+    const o: unknown = nodes[i];
+    const where = `tree node ${i}`;
+    if (!isObj(o)) throw new FormatError(`${where} is not a JSON object`);
+    const r = new NodeReader(o, where);
+    const content = r.array('content');
+    if (content !== undefined) for (let j = 0; j < content.length; j++) refs.data.push(r.id(`content[${j}]`, content[j]));
+    const subtree = o['subtree'];
+    if (subtree !== undefined && subtree !== null) refs.trees.push(r.id('subtree', subtree));
+  }
+  return refs;
+}
+
 /** Go os.FileMode bits (the `mode` field). */
 export const GoMode = {
   Dir: 0x80000000, Append: 1 << 30, Exclusive: 1 << 29, Temporary: 1 << 28, Symlink: 1 << 27, Device: 1 << 26, NamedPipe: 1 << 25,

@@ -11,7 +11,8 @@ import { computePackUsage } from './pack-info.js';
 const MiB = 1 << 20;
 const PACK = 16 * MiB;
 
-const id = (s: string): string => s.padEnd(64, '0');
+/** A valid blob or pack id derived from a readable name (BlobSet takes hex ids only). */
+const id = (s: string): string => Buffer.from(s).toString('hex').padEnd(64, '0');
 
 /** A pack of blobs with the given sealed lengths; blob ids are `<pack><n>`. */
 function pack(name: string, type: 'data' | 'tree', lengths: number[], compressed = true): IndexedPack {

@@ -1,5 +1,5 @@
 import { FormatError, NotFoundError } from '../../errors/index.js';
-import { decodeTree } from '../../format/tree.js';
+import { treeReferences, type TreeReferences } from '../../format/tree.js';
 import type { Repository } from '../../repository/index.js';
 import { BlobSet } from './blob-set.js';
 
@@ -44,10 +44,9 @@ export async function findUsedBlobs(repo: Repository, rootTrees: readonly string
   return used;
 }
 
-async function loadTreeChildren(repo: Repository, id: string): Promise<{ data: string[]; trees: string[] }> {
-  let nodes;
+async function loadTreeChildren(repo: Repository, id: string): Promise<TreeReferences> {
   try {
-    nodes = decodeTree(await repo.loadBlob('tree', id));
+    return treeReferences(await repo.loadBlob('tree', id));
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     const Cls = err instanceof NotFoundError ? NotFoundError : FormatError;
@@ -57,11 +56,4 @@ async function loadTreeChildren(repo: Repository, id: string): Promise<{ data: s
       cause: err,
     });
   }
-  const data: string[] = [];
-  const trees: string[] = [];
-  for (const n of nodes) {
-    if (n.content) data.push(...n.content);
-    if (n.subtree) trees.push(n.subtree);
-  }
-  return { data, trees };
 }
