@@ -8,10 +8,15 @@ import { ownedArrayBuffer } from '../backup/transfer.js';
 import type { DecodedBlob, DecodeJob, DecoderInit } from './decode-protocol.js';
 
 interface Job {
-  onBlob: (id: string, plain: Buffer | Error) => void;
+  /** `index` is the blob's position in the job's list. */
+  onBlob: (index: number, plain: Buffer | Error) => void;
   done: () => void;
-  /** Blobs not reported yet: on a worker failure each still gets an error. */
-  pending: Set<string>;
+  count: number;
+  /**
+   * Results come in list order, so blobs from `next` on are the ones not reported yet: on a
+   * worker failure each of them still gets an error.
+   */
+  next: number;
 }
 
 /** Decodes pack ranges on worker threads; results stream back blob by blob, in pack order. */
@@ -22,7 +27,7 @@ export class DecodePool {
   private nextSeq = 1;
   private failure: Error | undefined;
 
-  constructor(repo: Repository, size = Number(process.env.DW ?? availableParallelism())) {
+  constructor(repo: Repository, size = availableParallelism()) {
     const init: DecoderInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR } };
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
@@ -49,7 +54,7 @@ export class DecodePool {
       blobs: blobs.map((b) => ({ id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
     };
     return new Promise((resolve) => {
-      this.jobs.set(seq, { worker: w, onBlob, done: resolve, pending: new Set(blobs.map((b) => b.id)) });
+      this.jobs.set(seq, { worker: w, onBlob, done: resolve, count: blobs.length, next: 0 });
       this.workers[w]!.postMessage(job, [data]);
     });
   }
@@ -63,15 +68,15 @@ export class DecodePool {
       job.done();
       return;
     }
-    job.pending.delete(m.id);
-    if (m.plain) job.onBlob(m.id, Buffer.from(m.plain));
-    else job.onBlob(m.id, new IntegrityError(m.error ?? `cannot decode blob ${m.id}`));
+    job.next = m.index + 1;
+    if (m.plain) job.onBlob(m.index, Buffer.from(m.plain));
+    else job.onBlob(m.index, new IntegrityError(m.error ?? 'cannot decode blob'));
   }
 
   private fail(err: Error): void {
     this.failure = err;
     for (const j of this.jobs.values()) {
-      for (const id of j.pending) j.onBlob(id, err);
+      for (let i = j.next; i < j.count; i++) j.onBlob(i, err);
       j.done();
     }
     this.jobs.clear();

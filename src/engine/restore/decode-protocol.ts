@@ -17,7 +17,8 @@ export interface DecodeJob {
 /** One decoded blob (or its error); `done` marks the end of a job. */
 export interface DecodedBlob {
   seq: number;
-  id: string;
+  /** Position in the job's blob list. */
+  index: number;
   plain?: ArrayBuffer;
   error?: string;
   done?: boolean;

@@ -19,17 +19,18 @@ parentPort!.on('message', (msg: DecoderInit | DecodeJob) => {
     return;
   }
   const bytes = new Uint8Array(msg.bytes);
-  for (const b of msg.blobs) {
+  for (let index = 0; index < msg.blobs.length; index++) {
+    const b = msg.blobs[index]!;
     try {
       const sealed = bytes.subarray(b.offset - msg.base, b.offset - msg.base + b.length);
       const plain = ownedArrayBuffer(decodeBlob(key, 'data', b.id, sealed, b.uncompressedLength, msg.packId, { overwrite: true }));
-      out.push({ seq: msg.seq, id: b.id, plain }, [plain]);
+      out.push({ seq: msg.seq, index, plain }, [plain]);
       noteBufferChurn(plain.byteLength);
     } catch (err) {
-      out.push({ seq: msg.seq, id: b.id, error: (err as Error).message });
+      out.push({ seq: msg.seq, index, error: (err as Error).message });
     }
   }
-  out.push({ seq: msg.seq, id: '', done: true });
+  out.push({ seq: msg.seq, index: msg.blobs.length, done: true });
   out.flush();
   noteBufferChurn(msg.bytes.byteLength * 2);
 });

@@ -12,16 +12,16 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 const MAX_OPEN = 64;
 
 export class FileWriter {
-  private readonly open = new Map<string, number>();
+  private readonly open = new Map<number, number>();
 
   /** Writes `data` at `offset`; `create` truncates/creates the file (first write only). */
-  write(key: string, dest: Buffer, create: boolean, data: Uint8Array, offset: number): void {
+  write(key: number, dest: Buffer, create: boolean, data: Uint8Array, offset: number): void {
     let fd = this.open.get(key);
     if (fd === undefined) {
       fd = openSync(dest, create ? 'w' : 'r+', 0o600);
       this.open.set(key, fd);
       if (this.open.size > MAX_OPEN) {
-        const [oldKey, oldFd] = this.open.entries().next().value as [string, number];
+        const [oldKey, oldFd] = this.open.entries().next().value as [number, number];
         this.open.delete(oldKey);
         closeSync(oldFd);
       }
@@ -31,7 +31,7 @@ export class FileWriter {
   }
 
   /** Closes a finished file (before its metadata is applied). */
-  finish(key: string): void {
+  finish(key: number): void {
     const fd = this.open.get(key);
     if (fd === undefined) return;
     this.open.delete(key);

@@ -1,15 +1,17 @@
-import { chmodSync, closeSync, lchownSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { handle } from '../../backend/index.js';
 import { NotFoundError } from '../../errors/index.js';
-import { parseGoTime } from '../../format/go-time.js';
 import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
 import { plaintextLength } from '../../format/blob.js';
 import { native } from '../../native/binding.js';
-import type { IndexedBlob, Repository } from '../../repository/index.js';
+import type { Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
+import { noteBufferChurn } from '../buffer-gc.js';
+import { BlobPlan } from './blob-plan.js';
+import { EntryTable } from './entry-table.js';
 import { FileWriter } from './file-writer.js';
 import { DecodePool } from './decode-pool.js';
 import { loadTree, resolveSubpath } from './tree-walk.js';
@@ -35,25 +37,13 @@ export interface RestoreSummary {
   verified: number;
 }
 
-const isRoot = process.getuid?.() === 0;
 /** Pack ranges read and decoded at once, and their size: memory is about their product. */
-const RANGE_CONCURRENCY = Number(process.env.RC ?? 4);
+const RANGE_CONCURRENCY = 4;
 const RANGE_BYTES = 4 * 1024 * 1024;
 
-interface FileTask {
-  key: string;
-  dest: Buffer;
-  node: TreeNode;
-  /** Blobs still to be written. */
-  remaining: number;
-  created: boolean;
-  failed: boolean;
-}
-
-interface BlobTarget {
-  file: FileTask;
-  offset: number;
-}
+/** Bits of a file's state: its first write created (truncated) it; it failed and gets no more writes. */
+const CREATED = 1;
+const FAILED = 2;
 
 /**
  * Restores a snapshot (or part of it) into `target` the way restic's restorer does: it plans
@@ -80,12 +70,13 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
   };
 
   // ---- plan: directories now, files grouped by the packs holding their blobs ----
-  const dirMeta: { dest: Buffer; node: TreeNode }[] = [];
+  const entries = new EntryTable(); // files with content and directories
+  const blobs = new BlobPlan();
+  const dirs: number[] = []; // entries, in the order their contents were finished
   const later: { dest: Buffer; node: TreeNode }[] = []; // empty files, symlinks, special files
   const links: { dest: Buffer; first: Buffer }[] = []; // hard links, made once `first` is written
-  const byPack = new Map<string, Map<string, { blob: IndexedBlob; targets: BlobTarget[] }>>();
   const hardlinks = new Map<string, Buffer>();
-  let nextKey = 0;
+  const contents = new Map<number, string[]>(); // only for verification
 
   const planFile = (dest: Buffer, node: TreeNode): void => {
     const linkKey = node.inode !== undefined && (node.links ?? 1n) > 1n ? `${node.deviceId ?? 0n}:${node.inode}` : undefined;
@@ -100,20 +91,16 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
       later.push({ dest, node });
       return;
     }
-    const file: FileTask = { key: String(nextKey++), dest, node, remaining: content.length, created: false, failed: false };
+    const e = entries.add(dest, node);
+    if (o.verify) contents.set(e, content);
     let offset = 0;
     for (const id of content) {
       const blob = repo.index.lookup('data', id);
       if (!blob) throw new NotFoundError(`data blob ${id} of ${dest.toString()} is not in the index`, { hint: 'run `cofre check`; `cofre repair snapshots` can drop lost data' });
-      let blobs = byPack.get(blob.packId);
-      if (!blobs) byPack.set(blob.packId, (blobs = new Map()));
-      let entry = blobs.get(id);
-      if (!entry) blobs.set(id, (entry = { blob, targets: [] }));
-      entry.targets.push({ file, offset });
+      blobs.add(blob, e, offset);
       offset += plaintextLength(blob);
     }
   };
-
   const walk = async (tree: string, destDir: Buffer, inner: string): Promise<void> => {
     for (const node of await loadTree(repo, tree)) {
       const dest = Buffer.concat([destDir, Buffer.from('/'), node.name]);
@@ -128,7 +115,7 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
         }
         sum.dirs++;
         if (node.subtree) await walk(node.subtree, dest, innerPath);
-        dirMeta.push({ dest, node });
+        dirs.push(entries.add(dest, node));
       } else if (sel.take) {
         if (node.type === 'file') planFile(dest, node);
         else later.push({ dest, node });
@@ -142,84 +129,72 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
   else later.push({ dest: Buffer.concat([target, Buffer.from('/'), start.node.name]), node: start.node });
 
   // ---- content: each pack read once ----
+  const remaining = blobs.usesPerEntry(entries.size); // blobs still to be written, per file
+  const state = new Uint8Array(entries.size); // CREATED, FAILED
   const writer = new FileWriter();
-  const finishFile = async (f: FileTask): Promise<void> => {
-    writer.finish(f.key);
-    if (f.failed) return;
+  const markFailed = (e: number, err: unknown): void => {
+    if (!(state[e]! & FAILED)) fail(entries.path(e), err);
+    state[e]! |= FAILED;
+  };
+  const finishFile = async (e: number): Promise<void> => {
+    writer.finish(e);
+    if (state[e]! & FAILED) return;
     try {
       if (o.verify) {
-        await verifyFile(repo, f.dest, f.node);
+        await verifyFile(repo, Buffer.from(entries.path(e)), contents.get(e)!);
         sum.verified++;
       }
-      applyMeta(f.dest, f.node);
+      entries.applyMeta(e);
       sum.files++;
       o.onProgress?.(sum.files, sum.bytes);
     } catch (err) {
-      fail(f.dest, err);
+      fail(entries.path(e), err);
     }
   };
 
   // Work in ranges of a few MiB of consecutive blobs: one read each, and the plaintext of
   // only a few ranges is ever in memory, however large packs are.
-  const ranges: { packId: string; list: { blob: IndexedBlob; targets: BlobTarget[] }[] }[] = [];
-  for (const [packId, blobs] of byPack) {
-    let cur: { blob: IndexedBlob; targets: BlobTarget[] }[] = [];
-    let size = 0;
-    for (const e of [...blobs.values()].sort((a, b) => a.blob.offset - b.blob.offset)) {
-      cur.push(e);
-      size += e.blob.length;
-      if (size >= RANGE_BYTES) {
-        ranges.push({ packId, list: cur });
-        cur = [];
-        size = 0;
-      }
-    }
-    if (cur.length) ranges.push({ packId, list: cur });
-  }
   const decoder = new DecodePool(repo);
-  await mapLimit(ranges, RANGE_CONCURRENCY, async ({ packId, list }) => {
-    const base = list[0]!.blob.offset;
-    const last = list[list.length - 1]!.blob;
+  await mapLimit(blobs.ranges(RANGE_BYTES), RANGE_CONCURRENCY, async ({ packId, blobs: list }) => {
+    const packed = Array.from(list, (n) => blobs.packed(n));
+    const base = packed[0]!.offset;
+    const last = packed[packed.length - 1]!;
+    const finishing: Promise<void>[] = [];
+    const landed = (n: number, plain: Buffer | Error): void => {
+      blobs.forEachUse(n, (e, offset) => {
+        if (plain instanceof Error) markFailed(e, plain);
+        else if (!(state[e]! & FAILED)) {
+          try {
+            const create = !(state[e]! & CREATED);
+            state[e]! |= CREATED;
+            writer.write(e, entries.path(e), create, plain, offset);
+            sum.bytes += plain.length;
+          } catch (err) {
+            markFailed(e, err);
+          }
+        }
+        if (--remaining[e]! === 0) finishing.push(finishFile(e));
+      });
+      // The plaintext is written and dead; with the plan in typed arrays this heap is small
+      // enough for the collections that free such buffers promptly to be cheap.
+      if (!(plain instanceof Error)) noteBufferChurn(plain.length);
+    };
     let bytes: Buffer;
     try {
       bytes = await repo.backend.load(handle('data', packId), base, last.offset + last.length - base);
     } catch (err) {
-      for (const e of list) for (const t of e.targets) markFailed(t.file, err);
+      for (const n of list) landed(n, err as Error);
       return;
     }
-    const byId = new Map(list.map((e) => [e.blob.id, e]));
-    const finishing: Promise<void>[] = [];
-    await decoder.decode(packId, bytes, base, list.map((e) => e.blob), (id, plain) => {
-      const e = byId.get(id)!;
-      for (const t of e.targets) {
-        const f = t.file;
-        if (plain instanceof Error) markFailed(f, plain);
-        else if (!f.failed) {
-          try {
-            const create = !f.created;
-            f.created = true;
-            writer.write(f.key, f.dest, create, plain, t.offset);
-            sum.bytes += plain.length;
-          } catch (err) {
-            markFailed(f, err);
-          }
-        }
-        if (--f.remaining === 0) finishing.push(finishFile(f));
-      }
-    });
+    await decoder.decode(packId, bytes, base, packed, (i, plain) => landed(list[i]!, plain));
     await Promise.all(finishing);
   }).finally(() => decoder.close());
   writer.closeAll();
 
-  function markFailed(f: FileTask, err: unknown): void {
-    if (!f.failed) fail(f.dest, err);
-    f.failed = true;
-  }
-
   // ---- everything without content, then directory metadata deepest first ----
   for (const { dest, node } of later) {
     try {
-      restoreNonContent(dest, node);
+      if (restoreNonContent(dest, node)) entries.applyMeta(entries.add(dest, node));
       if (node.type === 'file') sum.files++;
     } catch (err) {
       fail(dest, err);
@@ -233,18 +208,21 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
       fail(dest, err);
     }
   }
-  for (const { dest, node } of dirMeta.reverse()) {
+  for (const e of dirs.reverse()) {
     try {
-      applyMeta(dest, node);
+      entries.applyMeta(e);
     } catch (err) {
-      fail(dest, err);
+      fail(entries.path(e), err);
     }
   }
   return sum;
 }
 
-/** Empty files, symlinks, FIFOs and devices (sockets and irregular files are skipped, as restic does). */
-function restoreNonContent(dest: Buffer, node: TreeNode): void {
+/**
+ * Empty files, symlinks, FIFOs and devices (sockets and irregular files are skipped, as
+ * restic does). Returns whether the entry was made, so that its metadata applies.
+ */
+function restoreNonContent(dest: Buffer, node: TreeNode): boolean {
   switch (node.type) {
     case 'file':
       closeSync(openSync(dest, 'w', 0o600));
@@ -260,38 +238,16 @@ function restoreNonContent(dest: Buffer, node: TreeNode): void {
       native.mknod(dest, unixModeFromGo(node.mode ?? 0), Number(node.device ?? 0n));
       break;
     default:
-      return; // sockets are not restored (as restic)
+      return false; // sockets are not restored (as restic)
   }
-  applyMeta(dest, node);
+  return true;
 }
 
-/** Ownership (root only), mode, extended attributes, then timestamps (nanoseconds). */
-function applyMeta(dest: Buffer, node: TreeNode): void {
-  if (isRoot) {
-    try {
-      lchownSync(dest, node.uid, node.gid);
-    } catch {
-      /* e.g. a file system without ownership; restic ignores this too */
-    }
-  }
-  if (node.type !== 'symlink' && node.mode !== undefined) chmodSync(dest, unixModeFromGo(node.mode) & 0o7777);
-  for (const x of node.extendedAttributes ?? []) {
-    try {
-      native.lsetxattr(dest, x.name, x.value);
-    } catch {
-      /* the target file system may not support this namespace */
-    }
-  }
-  const a = parseGoTime(node.atime);
-  const m = parseGoTime(node.mtime);
-  native.lutimesNs(dest, Number(a.epochNs / 1000000000n), Number(a.epochNs % 1000000000n), Number(m.epochNs / 1000000000n), Number(m.epochNs % 1000000000n));
-}
-
-async function verifyFile(repo: Repository, dest: Buffer, node: TreeNode): Promise<void> {
+async function verifyFile(repo: Repository, dest: Buffer, content: readonly string[]): Promise<void> {
   const fh = await fsp.open(dest, 'r');
   try {
     let pos = 0;
-    for (const id of node.content ?? []) {
+    for (const id of content) {
       const e = repo.index.lookup('data', id);
       const len = e ? plaintextLength(e) : 0;
       const buf = Buffer.alloc(len);

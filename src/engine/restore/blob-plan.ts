@@ -1,0 +1,177 @@
+import type { PackedBlob } from '../../format/blob.js';
+import type { IndexedBlob } from '../../repository/index.js';
+
+/** Lookups decode the hex id into this scratch buffer instead of allocating one per call. */
+const scratch = Buffer.alloc(32);
+
+/** Consecutive needed blobs of one pack, read with one request. */
+export interface PackRange {
+  packId: string;
+  /** Blob numbers, by pack offset. */
+  blobs: Uint32Array;
+}
+
+/**
+ * The data blobs a restore needs, each once, with every (file entry, file offset) it is
+ * written to. Restore plans every file before reading any pack; as objects (a map of maps
+ * keyed by id strings, a target object per use) this bookkeeping was a large share of the
+ * main thread's heap. Here a blob is ~60 bytes and a use ~20 bytes of typed arrays: blobs
+ * are numbered in an open-addressing table over their ids (as in the MasterIndex), and
+ * the uses of a blob form a linked list in insertion order.
+ */
+export class BlobPlan {
+  private count = 0;
+  private cap = 0;
+  private ids = new Uint8Array(0);
+  private packRef = new Uint32Array(0);
+  private offsets = new Float64Array(0);
+  private lengths = new Uint32Array(0);
+  private ulens = new Uint32Array(0);
+  private firstUse = new Int32Array(0);
+  private lastUse = new Int32Array(0);
+  /** Hash slot → blob number + 1 (0: empty); kept at most half full. */
+  private slots = new Int32Array(0);
+
+  private uses = 0;
+  private useCap = 0;
+  private useEntry = new Uint32Array(0);
+  private useOffset = new Float64Array(0);
+  private useNext = new Int32Array(0);
+
+  private readonly packs: string[] = [];
+  private readonly packNumber = new Map<string, number>();
+
+  constructor() {
+    this.growBlobs(1024);
+    this.growUses(1024);
+  }
+
+  /** Records that `blob` is written to file `entry` at `fileOffset`. */
+  add(blob: IndexedBlob, entry: number, fileOffset: number): void {
+    const n = this.blobNumber(blob);
+    if (this.uses === this.useCap) this.growUses(this.useCap * 2);
+    const u = this.uses++;
+    this.useEntry[u] = entry;
+    this.useOffset[u] = fileOffset;
+    this.useNext[u] = -1;
+    if (this.firstUse[n] === -1) this.firstUse[n] = u;
+    else this.useNext[this.lastUse[n]!] = u;
+    this.lastUse[n] = u;
+  }
+
+  /**
+   * Every needed blob in ranges of consecutive blobs of one pack, about `maxBytes` sealed
+   * bytes each (a blob is never split). Packs come in the order the plan first used them.
+   */
+  ranges(maxBytes: number): PackRange[] {
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    order.sort((a, b) => this.packRef[a]! - this.packRef[b]! || this.offsets[a]! - this.offsets[b]!);
+    const out: PackRange[] = [];
+    let start = 0;
+    let size = 0;
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i]!;
+      size += this.lengths[n]!;
+      const packEnds = i + 1 === order.length || this.packRef[order[i + 1]!] !== this.packRef[n];
+      if (size >= maxBytes || packEnds) {
+        out.push({ packId: this.packs[this.packRef[n]!]!, blobs: order.subarray(start, i + 1) });
+        start = i + 1;
+        size = 0;
+      }
+    }
+    return out;
+  }
+
+  /** How many blob writes each of entries 0 … entryCount-1 receives. */
+  usesPerEntry(entryCount: number): Int32Array {
+    const counts = new Int32Array(entryCount);
+    for (let u = 0; u < this.uses; u++) counts[this.useEntry[u]!]!++;
+    return counts;
+  }
+
+  /** Where blob `n` lies in its pack. */
+  packed(n: number): PackedBlob {
+    return {
+      type: 'data',
+      id: Buffer.from(this.ids.buffer, n * 32, 32).toString('hex'),
+      offset: this.offsets[n]!,
+      length: this.lengths[n]!,
+      uncompressedLength: this.ulens[n]!,
+    };
+  }
+
+  /** Calls `fn` for each use of blob `n`, in the order they were added. */
+  forEachUse(n: number, fn: (entry: number, fileOffset: number) => void): void {
+    for (let u = this.firstUse[n]!; u !== -1; u = this.useNext[u]!) fn(this.useEntry[u]!, this.useOffset[u]!);
+  }
+
+  private blobNumber(blob: IndexedBlob): number {
+    scratch.write(blob.id, 0, 32, 'hex');
+    const mask = this.slots.length - 1;
+    // Ids are SHA-256 outputs: any 4 bytes are uniformly distributed.
+    let s = scratch.readUInt32LE(0) & mask;
+    for (;;) {
+      const v = this.slots[s]!;
+      if (v === 0) break;
+      if (this.sameId(v - 1)) return v - 1;
+      s = (s + 1) & mask;
+    }
+    if (this.count === this.cap) {
+      this.growBlobs(this.cap * 2);
+      return this.blobNumber(blob); // the table was rebuilt
+    }
+    const n = this.count++;
+    this.slots[s] = n + 1;
+    this.ids.set(scratch, n * 32);
+    let pn = this.packNumber.get(blob.packId);
+    if (pn === undefined) {
+      pn = this.packs.push(blob.packId) - 1;
+      this.packNumber.set(blob.packId, pn);
+    }
+    this.packRef[n] = pn;
+    this.offsets[n] = blob.offset;
+    this.lengths[n] = blob.length;
+    this.ulens[n] = blob.uncompressedLength;
+    this.firstUse[n] = -1;
+    return n;
+  }
+
+  private sameId(n: number): boolean {
+    const base = n * 32;
+    for (let i = 0; i < 32; i++) if (this.ids[base + i] !== scratch[i]) return false;
+    return true;
+  }
+
+  private growBlobs(cap: number): void {
+    const n = this.count;
+    this.cap = cap;
+    this.ids = grown(new Uint8Array(cap * 32), this.ids, n * 32);
+    this.packRef = grown(new Uint32Array(cap), this.packRef, n);
+    this.offsets = grown(new Float64Array(cap), this.offsets, n);
+    this.lengths = grown(new Uint32Array(cap), this.lengths, n);
+    this.ulens = grown(new Uint32Array(cap), this.ulens, n);
+    this.firstUse = grown(new Int32Array(cap), this.firstUse, n);
+    this.lastUse = grown(new Int32Array(cap), this.lastUse, n);
+    this.slots = new Int32Array(cap * 2);
+    const mask = this.slots.length - 1;
+    for (let b = 0; b < n; b++) {
+      let s = (this.ids[b * 32]! | (this.ids[b * 32 + 1]! << 8) | (this.ids[b * 32 + 2]! << 16) | (this.ids[b * 32 + 3]! << 24)) & mask;
+      while (this.slots[s] !== 0) s = (s + 1) & mask;
+      this.slots[s] = b + 1;
+    }
+  }
+
+  private growUses(cap: number): void {
+    const n = this.uses;
+    this.useCap = cap;
+    this.useEntry = grown(new Uint32Array(cap), this.useEntry, n);
+    this.useOffset = grown(new Float64Array(cap), this.useOffset, n);
+    this.useNext = grown(new Int32Array(cap), this.useNext, n);
+  }
+}
+
+function grown<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(to: T, from: T, n: number): T {
+  to.set(from.subarray(0, n) as never);
+  return to;
+}
