@@ -23,6 +23,12 @@ export class Semaphore {
     }
     await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
+  /** Takes a unit only if one is free right now (for callers that can do the work inline instead). */
+  tryAcquire(): boolean {
+    if (this.available <= 0) return false;
+    this.available--;
+    return true;
+  }
   release(): void {
     const w = this.waiters.shift();
     if (w) w();

@@ -13,6 +13,12 @@ import type { BackupCounters, BackupEvent } from './events.js';
 /** Directory entries stat'ed per batch, and how many of those calls run at once. */
 const STAT_BATCH = 256;
 const STAT_CONCURRENCY = 16;
+/**
+ * Subdirectories walked concurrently with their siblings. With a cold cache every readdir,
+ * lstat batch and parent-tree load is a disk round trip; walking one directory at a time
+ * leaves the disk idle between them, and the walk, not the hashing, bounds a re-backup.
+ */
+const DIR_CONCURRENCY = 8;
 
 export interface ArchiverOptions {
   excludes: ExcludeMatcher;
@@ -31,6 +37,7 @@ export class Archiver {
   /** Files being read right now, for the progress display. */
   readonly current = new Set<string>();
   private readonly slots: Semaphore;
+  private readonly dirWalks = new Semaphore(DIR_CONCURRENCY);
   private readonly devices = new Set<bigint>();
 
   constructor(
@@ -149,8 +156,7 @@ export class Archiver {
     }
     if (node.type === 'dir') {
       if (!isTarget && this.opts.oneFileSystem && !this.devices.has(st.dev)) return undefined;
-      const parentTree = await this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined);
-      const r = await this.saveDirContents(p, parentTree);
+      const r = await this.saveDirContents(p, this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined));
       node.subtree = r.id;
       if (!prev || prev.type !== 'dir') this.counters.dirsNew++;
       else if (prev.subtree === r.id) this.counters.dirsUnmodified++;
@@ -197,14 +203,19 @@ export class Archiver {
     }
   }
 
-  private async saveDirContents(p: Buffer | string, parent: ParentTree): Promise<{ id: string }> {
-    let names: Buffer[];
-    try {
-      names = (await fsp.readdir(p, { encoding: 'buffer' })) as Buffer[];
-    } catch (err) {
-      this.error(p, 'readdir', err);
-      names = [];
-    }
+  private async saveDirContents(p: Buffer | string, parentLoad: ParentTree | Promise<ParentTree>): Promise<{ id: string }> {
+    // The parent tree loads while the directory is listed: two independent reads.
+    const [listed, parent] = await Promise.all([
+      fsp.readdir(p, { encoding: 'buffer' }).then(
+        (names) => names as Buffer[],
+        (err: unknown) => {
+          this.error(p, 'readdir', err);
+          return [] as Buffer[];
+        },
+      ),
+      parentLoad,
+    ]);
+    let names = listed;
     names.sort(Buffer.compare);
     const markers = await this.opts.excludes.markersIn(path.resolve(p.toString()));
     if (markers.size) {
@@ -227,9 +238,12 @@ export class Archiver {
         const child = children[j]!;
         const prev = parent?.get(name.toString('latin1'));
         const isDir = (Number(st2.mode) & 0o170000) === 0o040000;
-        // Directories are walked depth-first; files run concurrently, bounded by the pool's slots.
+        // Files run concurrently, bounded by the pool's slots. A subdirectory is walked
+        // alongside its siblings while a walk slot is free, else inline (depth-first): that
+        // bounds the walks in flight without ever waiting on a slot an ancestor holds.
         if (isDir) {
-          pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
+          if (this.dirWalks.tryAcquire()) pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.dirWalks.release()));
+          else pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
         } else {
           await this.slots.acquire();
           pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.slots.release()));

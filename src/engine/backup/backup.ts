@@ -39,7 +39,9 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   const absPaths = o.stdinFilename ? [`/${o.stdinFilename}`] : o.targets.map((t) => path.resolve(t));
   repo.dryRun = o.dryRun ?? false;
   await repo.loadIndex();
-  await repo.removeStaleStaging();
+  // Waits for the lock (restic's 200 ms re-check included); the walk need not.
+  const cleanup = repo.removeStaleStaging();
+  cleanup.catch(() => undefined); // awaited below
   let parent: SnapshotWithId | undefined;
   if (o.parent) parent = await repo.loadSnapshot(await repo.findId('snapshots', o.parent));
   else if (o.parent === undefined) parent = await findLatestSnapshot(await repo.listSnapshots(), { hosts: [hostname], paths: absPaths });
@@ -50,6 +52,7 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   let tree: string;
   try {
     tree = o.stdinFilename ? await archiver.runStdin(o.stdinFilename) : await archiver.run(o.targets, parent?.tree);
+    await cleanup;
     await repo.flush();
   } finally {
     if (timer) clearInterval(timer);

@@ -13,6 +13,9 @@ import { CREDIT_BUDGET, creditUnits } from './credits.js';
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
+/** Bytes queued at every running sealer before another one starts (a few large chunks). */
+const SEAL_BACKLOG = 4 << 20;
+
 export interface SavedFile {
   content: string[];
   size: number;
@@ -53,6 +56,7 @@ export class ChunkPool {
   private readonly toSealers: Batcher<SealJob>[] = [];
   private readonly chunkLoad: number[] = [];
   private readonly sealers: Worker[] = [];
+  /** Plaintext bytes queued at each sealer. */
   private readonly sealLoad: number[] = [];
   private readonly credits: Int32Array;
   private readonly files = new Map<number, FileState>();
@@ -71,7 +75,7 @@ export class ChunkPool {
 
   /**
    * Workers start on first use: each costs ~0.1–0.25 s of CPU to boot, and a backup of
-   * unchanged files needs none. One sealer per core: zstd is the largest CPU cost.
+   * unchanged files needs none. Up to one sealer per core: zstd is the largest CPU cost.
    */
   constructor(opts: { chunkers?: number; sealers?: number } = {}) {
     const cores = Math.max(2, availableParallelism());
@@ -98,18 +102,29 @@ export class ChunkPool {
     }
   }
 
-  private startSealers(): void {
-    for (let i = 0; i < this.sealerCount; i++) {
-      const s = new Worker(new URL('./seal-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
-      s.on('message', (b: Batch<SealedMessage>) => {
-        for (const m of b.items) this.onSealed(m);
-      });
-      s.on('error', (err) => this.fail(err));
-      s.postMessage(this.sealerInit);
-      this.toSealers.push(new Batcher(s));
-      this.sealers.push(s);
-      this.sealLoad.push(0);
+  private startSealer(): void {
+    const s = new Worker(new URL('./seal-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
+    s.on('message', (b: Batch<SealedMessage>) => {
+      for (const m of b.items) this.onSealed(m);
+    });
+    s.on('error', (err) => this.fail(err));
+    s.postMessage(this.sealerInit);
+    this.toSealers.push(new Batcher(s));
+    this.sealers.push(s);
+    this.sealLoad.push(0);
+  }
+
+  /**
+   * Sealers start one at a time, the next only once every running one has a backlog: a
+   * backup that changed little has too few new chunks to pay for booting a sealer per core.
+   */
+  private sealerFor(): number {
+    const w = this.sealers.length ? leastLoaded(this.sealLoad) : -1;
+    if (this.sealers.length < this.sealerCount && (w < 0 || this.sealLoad[w]! >= SEAL_BACKLOG)) {
+      this.startSealer();
+      return this.sealers.length - 1;
     }
+    return w;
   }
 
   /** Gives the pool the repository's chunker polynomial, key and compression mode. */
@@ -169,12 +184,11 @@ export class ChunkPool {
       this.giveCredit(f.worker, m.data.byteLength);
       return;
     }
-    if (this.sealers.length === 0) this.startSealers();
     this.inSeal.add(m.id);
     f.sealing++;
     const seq = this.nextSeal++;
-    const sealer = leastLoaded(this.sealLoad);
-    this.sealLoad[sealer]!++;
+    const sealer = this.sealerFor();
+    this.sealLoad[sealer]! += m.data.byteLength;
     this.seals.set(seq, { file: f, id: m.id, length: m.data.byteLength, sealer });
     this.toSealers[sealer]!.push({ kind: 'seal', seq, data: m.data }, [m.data]);
   }
@@ -183,7 +197,7 @@ export class ChunkPool {
     const s = this.seals.get(m.seq);
     if (!s) return;
     this.seals.delete(m.seq);
-    this.sealLoad[s.sealer]!--;
+    this.sealLoad[s.sealer]! -= s.length;
     const sealed = new Uint8Array(m.sealed);
     this.repo!.addSealedBlob('data', s.id, sealed, m.uncompressedLength).then(
       () => {
