@@ -1,4 +1,5 @@
 import type { BlobType, PackedBlob } from '../format/blob.js';
+import { idHash, idInto } from '../util/index.js';
 
 export interface IndexedBlob extends PackedBlob {
   packId: string;
@@ -10,7 +11,7 @@ const scratch = Buffer.alloc(32);
 
 /** The id's 32 bytes, or undefined for anything that is not a full hex id. */
 function idBytes(hex: string): Buffer | undefined {
-  return hex.length === 64 && scratch.write(hex, 0, 32, 'hex') === 32 ? scratch : undefined;
+  return idInto(hex, scratch) ? scratch : undefined;
 }
 const TYPE_CODE: Record<BlobType, number> = { data: 1, tree: 2 };
 const CODE_TYPE: BlobType[] = ['data', 'data', 'tree'];
@@ -86,14 +87,9 @@ export class MasterIndex {
     };
   }
 
-  private hash(code: number, id: Uint8Array): number {
-    // Ids are SHA-256 outputs: any 4 bytes are uniformly distributed.
-    return ((id[0]! | (id[1]! << 8) | (id[2]! << 16) | (id[3]! << 24)) ^ code) >>> 0;
-  }
-
   private find(code: number, id: Uint8Array): number {
     const mask = this.cap - 1;
-    let s = this.hash(code, id) & mask;
+    let s = idHash(id, code) & mask;
     for (;;) {
       const t = this.types[s]!;
       if (t === EMPTY) return -1;
@@ -113,7 +109,7 @@ export class MasterIndex {
     const code = TYPE_CODE[b.type];
     const id = Buffer.from(b.id, 'hex');
     const mask = this.cap - 1;
-    let s = this.hash(code, id) & mask;
+    let s = idHash(id, code) & mask;
     for (;;) {
       const t = this.types[s]!;
       if (t === EMPTY) break;
@@ -144,7 +140,7 @@ export class MasterIndex {
       const code = old.types[s]!;
       if (code === EMPTY) continue;
       const id = old.ids.subarray(s * 32, s * 32 + 32);
-      let d = this.hash(code, id) & mask;
+      let d = idHash(id, code) & mask;
       while (this.types[d] !== EMPTY) d = (d + 1) & mask;
       this.types[d] = code;
       this.ids.set(id, d * 32);

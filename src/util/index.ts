@@ -1,2 +1,2 @@
-export { toHex, fromHex, isId } from './hex.js';
+export { toHex, fromHex, isId, idInto, idHash } from './hex.js';
 export { mapLimit, Semaphore } from './concurrency.js';

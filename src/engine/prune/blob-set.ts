@@ -1,4 +1,5 @@
 import type { BlobType } from '../../format/blob.js';
+import { idHash, idInto } from '../../util/index.js';
 
 const EMPTY = 0;
 const TYPE_CODE: Record<BlobType, number> = { data: 1, tree: 2 };
@@ -72,8 +73,7 @@ export class BlobSet {
   }
 
   private home(code: number, id: Uint8Array): number {
-    // Ids are SHA-256 outputs: any 4 bytes are uniformly distributed.
-    return ((id[0]! | (id[1]! << 8) | (id[2]! << 16) | (id[3]! << 24)) ^ code) & (this.cap - 1);
+    return idHash(id, code) & (this.cap - 1);
   }
 
   private find(code: number, id: Uint8Array): number {
@@ -113,6 +113,6 @@ export class BlobSet {
 
 /** The id's 32 bytes in the shared scratch buffer; blob ids are always 64 hex digits. */
 function idBytes(hex: string): Uint8Array {
-  if (hex.length !== 64 || scratch.write(hex, 0, 32, 'hex') !== 32) throw new RangeError(`not a blob id: ${JSON.stringify(hex)}`);
+  if (!idInto(hex, scratch)) throw new RangeError(`not a blob id: ${JSON.stringify(hex)}`);
   return scratch;
 }

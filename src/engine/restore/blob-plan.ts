@@ -1,4 +1,5 @@
 import type { PackedBlob } from '../../format/blob.js';
+import { idHash, idInto } from '../../util/index.js';
 import type { IndexedBlob } from '../../repository/index.js';
 
 /** Lookups decode the hex id into this scratch buffer instead of allocating one per call. */
@@ -107,10 +108,9 @@ export class BlobPlan {
   }
 
   private blobNumber(blob: IndexedBlob): number {
-    scratch.write(blob.id, 0, 32, 'hex');
+    if (!idInto(blob.id, scratch)) throw new RangeError(`not a blob id: ${JSON.stringify(blob.id)}`);
     const mask = this.slots.length - 1;
-    // Ids are SHA-256 outputs: any 4 bytes are uniformly distributed.
-    let s = scratch.readUInt32LE(0) & mask;
+    let s = idHash(scratch) & mask;
     for (;;) {
       const v = this.slots[s]!;
       if (v === 0) break;
@@ -156,7 +156,7 @@ export class BlobPlan {
     this.slots = new Int32Array(cap * 2);
     const mask = this.slots.length - 1;
     for (let b = 0; b < n; b++) {
-      let s = (this.ids[b * 32]! | (this.ids[b * 32 + 1]! << 8) | (this.ids[b * 32 + 2]! << 16) | (this.ids[b * 32 + 3]! << 24)) & mask;
+      let s = idHash(this.ids.subarray(b * 32, b * 32 + 4)) & mask;
       while (this.slots[s] !== 0) s = (s + 1) & mask;
       this.slots[s] = b + 1;
     }
