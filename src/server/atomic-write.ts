@@ -6,9 +6,10 @@
  * or holds a complete, verified file.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { finished, type Readable } from 'node:stream';
+import { writeBatch } from './batch-writer.js';
 import { errnoCode } from './confined-fs.js';
 
 export const TEMP_MARKER = '.cofre-tmp-';
@@ -35,15 +36,18 @@ export interface AtomicWriteOptions {
   fileMode: number;
 }
 
-/** Bytes collected before a write is issued: fewer syscalls and thread-pool round trips. */
+/**
+ * Bytes collected before a write is issued: fewer syscalls, and the batch is still in this
+ * core's cache when it is written (see batch-writer.ts).
+ */
 const BATCH = 1 << 20;
 /** Unwritten bytes at which the request is paused (backpressure towards the client). */
 const PAUSE_AT = 8 << 20;
 
 /**
  * Copies `body` into `fd`, feeding every chunk to `hash` on arrival and writing in batches
- * with writev. Deliberately not a Writable + pipe(): on a pack upload those layers cost more
- * CPU than the copy itself. A failure (client gone, write error, too many bytes) leaves the
+ * (writeBatch, whose callback may run before it returns). Deliberately not a Writable +
+ * pipe(): on a pack upload those layers cost more CPU than the copy itself. A failure (client gone, write error, too many bytes) leaves the
  * request unread but not destroyed, so the caller can still answer on its socket; the
  * returned promise settles only once no write is running, so the fd can then be closed.
  */
@@ -74,7 +78,7 @@ function copyToFile(body: Readable, fd: number, hash: Hash | null, maxBytes: num
       pending = [];
       pendingBytes = 0;
       writing = true;
-      writeAll(fd, batch, (err) => {
+      writeBatch(fd, batch, (err) => {
         writing = false;
         if (err) return fail(err);
         if (!ended && body.isPaused()) body.resume();
@@ -97,25 +101,6 @@ function copyToFile(body: Readable, fd: number, hash: Hash | null, maxBytes: num
       ended = true;
       flush();
     });
-  });
-}
-
-function writeAll(fd: number, chunks: Buffer[], cb: (err: Error | null) => void): void {
-  fs.writev(fd, chunks, (err, written) => {
-    if (err) return cb(err);
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    if (written === total) return cb(null);
-    // Short write (rare on regular files): continue with what is left.
-    let skip = written;
-    const rest: Buffer[] = [];
-    for (const c of chunks) {
-      if (skip >= c.length) skip -= c.length;
-      else {
-        rest.push(skip > 0 ? c.subarray(skip) : c);
-        skip = 0;
-      }
-    }
-    writeAll(fd, rest, cb);
   });
 }
 
