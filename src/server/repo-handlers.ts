@@ -144,6 +144,7 @@ async function saveFile(r: RepoRequest, req: IncomingMessage, res: ServerRespons
     const cl = req.headers['content-length'];
     const length = cl === undefined ? undefined : Number(cl);
     const quota = r.principal.quota;
+    await ctx.usage.settled(r.folders);
     if (ref.type !== 'config' && (ctx.opts.maxSize !== undefined || quota !== undefined)) {
       if (length === undefined) return refuseWithBody(req, res, 411);
       release = await ctx.usage.reserve(r.folders, length, {
@@ -185,6 +186,7 @@ async function deleteFile(r: RepoRequest, req: IncomingMessage, res: ServerRespo
   }
   let size: number;
   try {
+    await r.ctx.usage.settled(r.folders);
     size = await r.ctx.storage.remove(r.folders, ref);
   } catch (err) {
     return fail(r, req, res, err);

@@ -75,6 +75,18 @@ export class UsageTracker {
     this.repos.set(key, r);
   }
 
+  /**
+   * Waits until the repository's (and the whole tree's) size is tallied. A file written or
+   * deleted while the tally walk runs could otherwise be counted by the walk and again by
+   * add(), or by neither; changes made after this are counted exactly once.
+   */
+  async settled(folders: readonly string[]): Promise<void> {
+    this.register(folders);
+    await this.discovered;
+    await this.totalReady;
+    await this.repos.get(repoKey(folders))!.ready;
+  }
+
   repoList(): { key: string; folders: string[]; bytes: number }[] {
     return [...this.repos].map(([key, r]) => ({ key, folders: r.folders, bytes: r.bytes }));
   }
