@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { BackendError, BackendNotFoundError } from '../errors/index.js';
-import { isId } from '../util/index.js';
+import { native } from '../native/binding.js';
+import { isId, mapLimit } from '../util/index.js';
 import { describeHandle, type Backend, type FileInfo, type FileType, type Handle } from './backend.js';
 
 const TYPE_DIRS: FileType[] = ['data', 'index', 'keys', 'locks', 'snapshots'];
@@ -67,6 +68,25 @@ interface CachedHandle {
 
 /** Open pack files kept for ranged reads: restore and check read many blobs per pack. */
 const MAX_CACHED_HANDLES = 32;
+
+/** Directory listings of `list` in flight at once. */
+const LIST_AHEAD = 16;
+
+/** The repository files (id-named) in one directory with their sizes; a missing directory is empty. */
+async function listDir(dir: string): Promise<FileInfo[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new BackendError(`cannot list ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const infos = await mapLimit(names.filter(isId), LIST_AHEAD, async (name) => {
+    const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
+    return st ? { name, size: st.size } : undefined;
+  });
+  return infos.filter((i): i is FileInfo => i !== undefined);
+}
 
 /** A repository in a local directory, laid out exactly like restic's local backend. */
 export class LocalBackend implements Backend {
@@ -141,6 +161,11 @@ export class LocalBackend implements Backend {
     }
   }
 
+  async prefetch(h: Handle): Promise<void> {
+    if (h.type !== 'data') return;
+    await this.withPackHandle(this.filename(h), h, async (fh) => native.fadviseWillNeed(fh.fd)).catch(() => undefined);
+  }
+
   async load(h: Handle, offset = 0, length = 0): Promise<Buffer> {
     const file = this.filename(h);
     if (h.type === 'data' && length > 0) return this.withPackHandle(file, h, (fh) => readRange(fh, h, offset, length));
@@ -193,19 +218,23 @@ export class LocalBackend implements Backend {
       type === 'data'
         ? (await fsp.readdir(path.join(this.root, 'data')).catch(() => [] as string[])).filter((d) => /^[0-9a-f]{2}$/.test(d)).map((d) => path.join(this.root, 'data', d))
         : [path.join(this.root, type)];
-    for (const dir of dirs) {
-      let names: string[];
-      try {
-        names = await fsp.readdir(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw new BackendError(`cannot list ${dir}: ${(err as Error).message}`, { cause: err });
+    // data/ has 256 fan-out directories: listed one by one, a cold cache makes that 256
+    // disk round trips in a row (measured: 210 ms vs restic's 30). A window of listings
+    // runs ahead; results still come out directory by directory.
+    const ahead: Promise<FileInfo[]>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (ahead.length < LIST_AHEAD && next < dirs.length) {
+        const listing = listDir(dirs[next++]!);
+        listing.catch(() => undefined); // rethrown below, in order; not unhandled if we stop early
+        ahead.push(listing);
       }
-      for (const name of names) {
-        if (!isId(name)) continue;
-        const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
-        if (st) yield { name, size: st.size };
-      }
+    };
+    fill();
+    while (ahead.length > 0) {
+      const infos = await ahead.shift()!;
+      fill();
+      yield* infos;
     }
   }
 

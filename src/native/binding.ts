@@ -15,6 +15,8 @@ export interface NativeBinding {
   llistxattr(path: Buffer): Buffer;
   lgetxattr(path: Buffer, name: string): Buffer;
   lsetxattr(path: Buffer, name: string, value: Buffer): void;
+  /** posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED): background read-ahead of the whole file. */
+  fadviseWillNeed(fd: number): void;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }

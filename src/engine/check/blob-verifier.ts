@@ -25,14 +25,22 @@ export class BlobVerifier {
   private readonly decrypted = new Scratch();
   private readonly decompressed = new Scratch();
 
-  constructor(private readonly key: CryptoKey) {}
+  /**
+   * `overwrite`: the caller's bytes may be decrypted in place (check reads pieces only to
+   * verify them), saving the decryption buffer. Prune keeps the sealed bytes it verified,
+   * so it leaves them untouched.
+   */
+  constructor(
+    private readonly key: CryptoKey,
+    private readonly overwrite = false,
+  ) {}
 
   /** Returns a problem description, or undefined when the blob is intact. */
   verify(sealed: Uint8Array, id: string, uncompressedLength: number): string | undefined {
     if (sealed.length < SEAL_OVERHEAD) return `too short to be encrypted data (${sealed.length} bytes)`;
     if (!verifyMac(this.key, sealed)) return 'ciphertext verification failed for blob (MAC mismatch: wrong key or corrupted data)';
     const ct = sealed.subarray(IV_SIZE, sealed.length - MAC_SIZE);
-    let plain = this.decrypted.take(ct.length);
+    let plain = this.overwrite ? Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength) : this.decrypted.take(ct.length);
     native.aesCtr(this.key.encrypt, sealed.subarray(0, IV_SIZE), ct, plain);
     if (uncompressedLength > 0) {
       const out = this.decompressed.take(uncompressedLength);

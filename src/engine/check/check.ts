@@ -1,5 +1,5 @@
 import type { Repository } from '../../repository/index.js';
-import { loadIndexWhileLocking, packType, type IndexedPack } from './index-files.js';
+import { loadIndexWhileLocking, packType, prefetchTreePacks, type IndexedPack } from './index-files.js';
 import { checkPackFiles } from './packs.js';
 import type { CheckProblem, Report } from './problems.js';
 import { readPacks, type PackReadResult } from './read-data.js';
@@ -68,6 +68,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
   onPhase?.({ phase: 'packs', packFiles: files.size });
   summary.orphanedPacks = checkPackFiles(idx.packs, files, emit);
 
+  await prefetchTreePacks(repo, idx.packs.values());
   onPhase?.({ phase: 'structure', snapshots: snapshotIds.length });
   const st = await checkStructure(repo, snapshotIds, emit);
   summary.snapshots = st.snapshots;

@@ -23,7 +23,8 @@ const verifiers = new WeakMap<CryptoKey, BlobVerifier>();
 
 export function blobVerifier(key: CryptoKey): BlobVerifier {
   let v = verifiers.get(key);
-  if (!v) verifiers.set(key, (v = new BlobVerifier(key)));
+  // check owns the bytes it reads and looks at each blob once: decrypt in place.
+  if (!v) verifiers.set(key, (v = new BlobVerifier(key, true)));
   return v;
 }
 
@@ -68,7 +69,7 @@ export function verifyPackHeader(key: CryptoKey, tail: Uint8Array, fileSize: num
   return problems;
 }
 
-/** Verifies the blobs lying in `bytes`, a piece of the pack starting at pack offset `base`. */
+/** Verifies the blobs lying in `bytes`, a piece of the pack starting at pack offset `base` (decrypting them in place). */
 export function verifyBlobs(verifier: BlobVerifier, bytes: Uint8Array, base: number, blobs: readonly PackedBlob[]): string[] {
   const problems: string[] = [];
   for (const b of blobs) {
@@ -88,7 +89,8 @@ export function verifyBlobs(verifier: BlobVerifier, bytes: Uint8Array, base: num
  * must decrypt and list exactly the index's entries, and every blob must decrypt,
  * decompress to the indexed length and hash to its id. Returns the problems found (empty
  * when the pack is intact); a problem never stops the remaining checks, so a flipped byte
- * is reported together with the blob it damaged.
+ * is reported together with the blob it damaged. The blobs are decrypted in place: the
+ * bytes are not the pack's afterwards.
  */
 export function verifyPack(key: CryptoKey, input: PackVerifyInput): string[] {
   const { packId, bytes } = input;

@@ -28,8 +28,9 @@ export class VerifyPool {
     }
   }
 
-  get idleWorkers(): number {
-    return this.idle.length - this.waiting.length;
+  /** Pieces handed over and not yet verified, per worker. */
+  get backlog(): number {
+    return (this.pending.size + this.waiting.length) / this.all.length;
   }
 
   /** Verifies the blobs in `bytes` (pack offset `base`); the buffer is handed over to the worker. */
