@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   crypto: ['util', 'errors', 'native'],
   chunker: ['util', 'errors'],
   format: ['crypto', 'chunker', 'util', 'errors'],
-  backend: ['format', 'util', 'errors'],
+  backend: ['format', 'native', 'util', 'errors'],
   repository: ['backend', 'format', 'crypto', 'chunker', 'native', 'util', 'errors'],
   engine: ['repository', 'backend', 'format', 'crypto', 'chunker', 'native', 'util', 'errors'],
   server: ['backend', 'format', 'crypto', 'util', 'errors'],
