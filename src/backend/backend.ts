@@ -42,6 +42,8 @@ export interface Backend {
   adopt?(h: Handle, stagedPath: string): Promise<void>;
   /** Removes a file; removing a missing file is not an error. */
   remove(h: Handle): Promise<void>;
+  /** Reads `into.length` bytes at `offset` into a buffer the caller owns (e.g. a reused one). */
+  loadInto?(h: Handle, offset: number, into: Uint8Array): Promise<void>;
   /**
    * A hint that the file will be read piece by piece soon (tree packs during a walk): a
    * local backend starts reading it into the page cache. Never fails; may do nothing.

@@ -38,6 +38,12 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array, mode 
 
 async function readRange(fh: fsp.FileHandle, h: Handle, offset: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
+  await readRangeInto(fh, h, offset, buf);
+  return buf;
+}
+
+async function readRangeInto(fh: fsp.FileHandle, h: Handle, offset: number, buf: Uint8Array): Promise<void> {
+  const length = buf.length;
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
@@ -45,7 +51,6 @@ async function readRange(fh: fsp.FileHandle, h: Handle, offset: number, length: 
     got += bytesRead;
   }
   if (got !== length) throw new BackendError(`${describeHandle(h)}: short read (${got} of ${length} bytes at offset ${offset}); the file is truncated`);
-  return buf;
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -159,6 +164,11 @@ export class LocalBackend implements Backend {
       if (code === 'EEXIST') throw new BackendError(`${describeHandle(h)} already exists in ${this.root}; refusing to overwrite`, { cause: err });
       throw new BackendError(`cannot write ${describeHandle(h)}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  async loadInto(h: Handle, offset: number, into: Uint8Array): Promise<void> {
+    if (h.type !== 'data') throw new BackendError(`loadInto reads pack files only, not ${describeHandle(h)}`);
+    await this.withPackHandle(this.filename(h), h, (fh) => readRangeInto(fh, h, offset, into));
   }
 
   async prefetch(h: Handle): Promise<void> {

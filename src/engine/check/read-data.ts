@@ -25,6 +25,30 @@ export interface ReadDataOptions {
 
 /** Packs are read in pieces of about this size (whole blobs, so each can be verified alone). */
 const PIECE = 4 << 20;
+/** Pieces up to this size use a reused shared buffer (a piece is PIECE plus at most one blob). */
+const SHARED_PIECE_BYTES = 2 * PIECE;
+
+/** A read piece and how to give its memory back once it is verified. */
+interface Loaded {
+  bytes: Buffer;
+  release(): void;
+}
+
+/** A fixed set of piece buffers in SharedArrayBuffers, handed out and given back. */
+class SharedPieces {
+  private readonly free: Buffer[] = [];
+  constructor(count: number, bytes: number) {
+    for (let i = 0; i < count; i++) this.free.push(Buffer.from(new SharedArrayBuffer(bytes)));
+  }
+  /** One is always free: callers hold a slot of a semaphore sized like this set. */
+  take(): Buffer {
+    return this.free.pop()!;
+  }
+  give(b: Buffer): void {
+    this.free.push(b);
+  }
+}
+
 /** Packs read concurrently; each holds at most two pieces (the current and the next). */
 const PACK_READERS = 2;
 /** Below this much data, starting worker threads costs more than it saves. */
@@ -79,8 +103,13 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
   const threads = opts.workers ?? defaultWorkers(bytesTotal, packs.length);
   const pool = threads > 0 ? new VerifyPool(repo.key, threads) : undefined;
   const verifier = blobVerifier(repo.key);
-  // Pieces in memory: one per verifying thread (workers and main) plus one being read.
-  const slots = new Semaphore(threads + 2 * PACK_READERS);
+  // Pieces in memory: one per verifying thread (workers and main) plus the current and the
+  // next piece of each pack being read. They live in reused shared buffers when the
+  // backend can read into them: no allocation per piece, nothing for the GC to find, and
+  // a worker verifies a piece where it lies.
+  const slotCount = threads + 2 * PACK_READERS;
+  const slots = new Semaphore(slotCount);
+  const shared = repo.backend.loadInto ? new SharedPieces(slotCount, SHARED_PIECE_BYTES) : undefined;
   let mainBusy = false;
 
   const verifyPiece = async (bytes: Buffer, piece: Piece): Promise<string[]> => {
@@ -96,12 +125,21 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
     }
   };
 
-  const load = async (id: string, piece: Piece): Promise<Buffer> => {
+  const load = async (id: string, piece: Piece): Promise<Loaded> => {
     await slots.acquire();
-    try {
-      return await repo.backend.load(handle('data', id), piece.base, piece.end - piece.base);
-    } catch (err) {
+    const length = piece.end - piece.base;
+    const buf = shared && length <= SHARED_PIECE_BYTES ? shared.take() : undefined;
+    const release = (): void => {
+      if (buf) shared!.give(buf);
       slots.release();
+    };
+    try {
+      if (!buf) return { bytes: await repo.backend.load(handle('data', id), piece.base, length), release };
+      const bytes = buf.subarray(0, length);
+      await repo.backend.loadInto!(handle('data', id), piece.base, bytes);
+      return { bytes, release };
+    } catch (err) {
+      release();
       throw err;
     }
   };
@@ -128,11 +166,11 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
     const checks: Promise<string[]>[] = [];
     const hash = createHash('sha256');
     const parts = pieces(blobs, size);
-    let next: Promise<Buffer> | undefined = load(p.id, parts[0]!);
+    let next: Promise<Loaded> | undefined = load(p.id, parts[0]!);
     try {
       for (let i = 0; i < parts.length; i++) {
         const piece = parts[i]!;
-        const bytes = await next!;
+        const { bytes, release } = await next!;
         next = i + 1 < parts.length ? load(p.id, parts[i + 1]!) : undefined;
         next?.catch(() => undefined);
         hash.update(bytes);
@@ -140,11 +178,11 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
           const lastBlob = piece.blobs[piece.blobs.length - 1]!;
           problems.push(...verifyPackHeader(repo.key, bytes.subarray(lastBlob.offset + lastBlob.length - piece.base), size, blobs));
         }
-        checks.push(verifyPiece(bytes, piece).finally(() => slots.release()));
+        checks.push(verifyPiece(bytes, piece).finally(release));
       }
     } catch (err) {
       problems.push(`failed to download: ${message(err)}`);
-      await next?.then(() => slots.release(), () => undefined);
+      await next?.then((l) => l.release(), () => undefined);
       return { result: Promise.all(checks).then((cs) => ({ packId: p.id, size: size!, problems: [...problems, ...cs.flat()] })) };
     }
     const got = hash.digest('hex');

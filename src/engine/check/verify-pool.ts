@@ -33,16 +33,25 @@ export class VerifyPool {
     return (this.pending.size + this.waiting.length) / this.all.length;
   }
 
-  /** Verifies the blobs in `bytes` (pack offset `base`); the buffer is handed over to the worker. */
+  /**
+   * Verifies the blobs in `bytes` (pack offset `base`). Bytes in a SharedArrayBuffer are
+   * verified where they are; others are handed over to the worker.
+   */
   verify(bytes: Buffer, base: number, blobs: readonly PackedBlob[]): Promise<string[]> {
     if (this.failure) return Promise.reject(this.failure);
-    // Transfer needs an ArrayBuffer holding exactly these bytes (small reads may share a pool).
-    let ab = bytes.buffer as ArrayBuffer;
-    if (bytes.byteOffset !== 0 || ab.byteLength !== bytes.length) {
-      ab = new ArrayBuffer(bytes.length);
-      new Uint8Array(ab).set(bytes);
+    const copied = blobs.map((b) => ({ ...b }));
+    let req: VerifyRequest;
+    if (bytes.buffer instanceof SharedArrayBuffer) {
+      req = { seq: ++this.seq, bytes: bytes.buffer, offset: bytes.byteOffset, length: bytes.length, base, blobs: copied };
+    } else {
+      // Transfer needs an ArrayBuffer holding exactly these bytes (small reads may share a pool).
+      let ab = bytes.buffer as ArrayBuffer;
+      if (bytes.byteOffset !== 0 || ab.byteLength !== bytes.length) {
+        ab = new ArrayBuffer(bytes.length);
+        new Uint8Array(ab).set(bytes);
+      }
+      req = { seq: ++this.seq, bytes: ab, offset: 0, length: bytes.length, base, blobs: copied };
     }
-    const req: VerifyRequest = { seq: ++this.seq, bytes: ab, base, blobs: blobs.map((b) => ({ ...b })) };
     return new Promise((resolve, reject) => {
       this.waiting.push({ req, pending: { resolve, reject } });
       this.dispatch();
@@ -54,7 +63,7 @@ export class VerifyPool {
       const w = this.idle.pop()!;
       const { req, pending } = this.waiting.shift()!;
       this.pending.set(req.seq, pending);
-      w.postMessage(req, [req.bytes]);
+      w.postMessage(req, req.bytes instanceof SharedArrayBuffer ? [] : [req.bytes]);
     }
   }
 

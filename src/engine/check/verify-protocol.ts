@@ -9,8 +9,10 @@ export interface VerifyWorkerInit {
 /** Verify the blobs in a piece of a pack that starts at pack offset `base`. */
 export interface VerifyRequest {
   seq: number;
-  /** Transferred, not copied. */
-  bytes: ArrayBuffer;
+  /** A SharedArrayBuffer piece slot (shared, nothing moves) or a transferred ArrayBuffer. */
+  bytes: ArrayBuffer | SharedArrayBuffer;
+  offset: number;
+  length: number;
   base: number;
   blobs: PackedBlob[];
 }

@@ -14,7 +14,7 @@ const verifier = blobVerifier(key);
 parentPort!.on('message', (req: VerifyRequest) => {
   let res: VerifyResponse;
   try {
-    res = { seq: req.seq, problems: verifyBlobs(verifier, new Uint8Array(req.bytes), req.base, req.blobs) };
+    res = { seq: req.seq, problems: verifyBlobs(verifier, new Uint8Array(req.bytes, req.offset, req.length), req.base, req.blobs) };
   } catch (err) {
     res = { seq: req.seq, problems: [`internal error while verifying: ${err instanceof Error ? err.message : String(err)}`] };
   }
