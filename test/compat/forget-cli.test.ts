@@ -151,11 +151,15 @@ test('a backup running while another process runs forget: both succeed', { skip 
   const penv = { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: PASSWORD };
   // `cofre backup --stdin` holds its (shared) lock until its input ends.
   const backup = spawn(process.execPath, [COFRE_CLI, 'backup', '--stdin', '--stdin-filename', 'late.txt', '--host', 'h3'], { env: penv });
+  // If an assertion fails before its input is closed, the backup must not outlive the test.
+  t.after(() => backup.kill('SIGKILL'));
   let backupErr = '';
   backup.stderr.on('data', (d: Buffer) => (backupErr += d.toString()));
   const backupDone = new Promise<number | null>((resolve) => backup.on('close', (code) => resolve(code)));
-  for (let i = 0; i < 200 && readdirSync(join(repo, 'locks')).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(readdirSync(join(repo, 'locks')).length, 1, 'the backup holds its lock');
+  // Lock files only: a lock is written as a temporary file that is then linked into place.
+  const locks = (): string[] => readdirSync(join(repo, 'locks')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  for (let i = 0; i < 200 && locks().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(locks().length, 1, 'the backup holds its lock');
 
   // forget needs an exclusive lock (as in restic); --retry-lock waits for the backup.
   const forget = new Promise<{ code: number | null; out: string }>((resolve) => {
