@@ -2,16 +2,11 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Repository } from '../../repository/index.js';
 import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob, SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
-import { Batcher, type Batch } from './batcher.js';
+import { Batcher } from './batcher.js';
+import { leastLoaded, startBatchWorker } from '../batch-worker.js';
 import { CREDIT_BUDGET, creditUnits } from './credits.js';
 
 
-/**
- * Workers churn through large transferred ArrayBuffers while allocating few JS objects, so
- * with the default young generation V8 rarely collects and dead buffers pile up (tens of MB
- * per worker). A small young generation makes scavenges frequent and keeps RSS bounded.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /** Bytes queued at every running sealer before another one starts (a few large chunks). */
 const SEAL_BACKLOG = 4 << 20;
@@ -90,12 +85,12 @@ export class ChunkPool {
     for (let i = 0; i < this.chunkerCount; i++) {
       this.credits[i] = CREDIT_BUDGET;
       const setup: ChunkWorkerSetup = { credits: this.credits.buffer as SharedArrayBuffer, slot: i };
-      const c = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: setup, resourceLimits: WORKER_LIMITS });
-      c.on('message', (b: Batch<ChunkMessage>) => {
-        for (const m of b.items) this.onChunkMessage(m);
+      const c = startBatchWorker<ChunkMessage>(new URL('./chunk-worker.js', import.meta.url), {
+        init: this.chunkerInit,
+        workerData: setup,
+        onItem: (m) => this.onChunkMessage(m),
+        onError: (err) => this.fail(err),
       });
-      c.on('error', (err) => this.fail(err));
-      c.postMessage(this.chunkerInit);
       this.toChunkers.push(new Batcher(c));
       this.chunkers.push(c);
       this.chunkLoad.push(0);
@@ -103,12 +98,11 @@ export class ChunkPool {
   }
 
   private startSealer(): void {
-    const s = new Worker(new URL('./seal-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
-    s.on('message', (b: Batch<SealedMessage>) => {
-      for (const m of b.items) this.onSealed(m);
+    const s = startBatchWorker<SealedMessage>(new URL('./seal-worker.js', import.meta.url), {
+      init: this.sealerInit,
+      onItem: (m) => this.onSealed(m),
+      onError: (err) => this.fail(err),
     });
-    s.on('error', (err) => this.fail(err));
-    s.postMessage(this.sealerInit);
     this.toSealers.push(new Batcher(s));
     this.sealers.push(s);
     this.sealLoad.push(0);
@@ -237,10 +231,4 @@ export class ChunkPool {
   async close(): Promise<void> {
     await Promise.all([...this.chunkers, ...this.sealers].map((w) => w.terminate()));
   }
-}
-
-function leastLoaded(load: number[]): number {
-  let w = 0;
-  for (let i = 1; i < load.length; i++) if (load[i]! < load[w]!) w = i;
-  return w;
 }

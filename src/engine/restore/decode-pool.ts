@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { IntegrityError } from '../../errors/index.js';
 import type { PackedBlob } from '../../format/blob.js';
 import type { Repository } from '../../repository/index.js';
-import type { Batch } from '../backup/batcher.js';
 import { ownedArrayBuffer } from '../backup/transfer.js';
+import { leastLoaded, startBatchWorker } from '../batch-worker.js';
 import type { DecodedBlob, DecodeJob, DecoderInit } from './decode-protocol.js';
 
 interface Job {
@@ -30,12 +30,11 @@ export class DecodePool {
   constructor(repo: Repository, size = availableParallelism()) {
     const init: DecoderInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR } };
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-      w.on('message', (b: Batch<DecodedBlob>) => {
-        for (const m of b.items) this.onResult(m);
+      const w = startBatchWorker<DecodedBlob>(new URL('./decode-worker.js', import.meta.url), {
+        init,
+        onItem: (m) => this.onResult(m),
+        onError: (err) => this.fail(err),
       });
-      w.on('error', (err) => this.fail(err));
-      w.postMessage(init);
       this.workers.push(w);
       this.load.push(0);
     }
@@ -44,8 +43,7 @@ export class DecodePool {
   /** Decodes `blobs` (sorted by offset) from `bytes`, which start at pack offset `base`. */
   decode(packId: string, bytes: Buffer, base: number, blobs: PackedBlob[], onBlob: Job['onBlob']): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    let w = 0;
-    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    const w = leastLoaded(this.load);
     const seq = this.nextSeq++;
     this.load[w]!++;
     const data = ownedArrayBuffer(bytes);

@@ -1,0 +1,36 @@
+import { Worker } from 'node:worker_threads';
+import type { Batch } from './backup/batcher.js';
+
+/**
+ * Workers churn through large transferred ArrayBuffers while allocating few JS objects, so
+ * with the default young generation V8 rarely collects and dead buffers pile up (tens of MB
+ * per worker). A small young generation makes scavenges frequent and keeps RSS bounded.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
+export interface BatchWorkerOptions<M> {
+  /** The worker's first message (keys, parameters). */
+  init: unknown;
+  workerData?: unknown;
+  /** Each item of each Batch the worker posts. */
+  onItem: (m: M) => void;
+  onError: (err: Error) => void;
+}
+
+/** Starts a pool worker that answers in Batches (see Batcher), with the limits above. */
+export function startBatchWorker<M>(url: URL, opts: BatchWorkerOptions<M>): Worker {
+  const w = new Worker(url, { workerData: opts.workerData, resourceLimits: WORKER_LIMITS });
+  w.on('message', (b: Batch<M>) => {
+    for (const m of b.items) opts.onItem(m);
+  });
+  w.on('error', opts.onError);
+  w.postMessage(opts.init);
+  return w;
+}
+
+/** The index of the worker with the least work queued (the first of equals). */
+export function leastLoaded(load: readonly number[]): number {
+  let w = 0;
+  for (let i = 1; i < load.length; i++) if (load[i]! < load[w]!) w = i;
+  return w;
+}
