@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Compressor, decompress } from 'zstd-napi';
+import { decompress } from 'zstd-napi';
 import { FormatError } from '../errors/index.js';
 
 /** The parts of zstd-napi's low-level binding that write into caller-owned buffers. */
@@ -16,45 +16,43 @@ export type CompressionMode = 'auto' | 'off' | 'max';
 
 const LEVELS: Record<Exclude<CompressionMode, 'off'>, number> = { auto: 3, max: 19 };
 
-const compressors = new Map<number, Compressor>();
+const contexts = new Map<number, InstanceType<ZstdBinding['CCtx']>>();
 
-function compressorFor(level: number): Compressor {
-  let c = compressors.get(level);
-  if (!c) {
-    c = new Compressor();
-    // No content checksum (restic's encoder sets WithEncoderCRC(false)); the blob's SHA-256 covers it.
-    c.setParameters({ compressionLevel: level, checksumFlag: false, contentSizeFlag: true });
-    compressors.set(level, c);
-  }
-  return c;
-}
-
-/** One standard zstd frame, as restic's EncodeAll produces. */
-export function zstdCompress(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
-  return compressorFor(LEVELS[mode]).compress(data);
-}
-
-const scratchContexts = new Map<number, InstanceType<ZstdBinding['CCtx']>>();
-let scratch = Buffer.alloc(0);
-
-/**
- * zstdCompress into one buffer this thread reuses: the result is a view that is only valid
- * until the next call. For callers that copy it at once (sealing encrypts it into the
- * blob's own buffer): a backup then allocates one buffer per blob instead of three.
- */
-export function zstdCompressToScratch(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
-  const level = LEVELS[mode];
-  let cctx = scratchContexts.get(level);
+function contextFor(level: number): InstanceType<ZstdBinding['CCtx']> {
+  let cctx = contexts.get(level);
   if (!cctx) {
     cctx = new zstd.CCtx();
     cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    // No content checksum (restic's encoder sets WithEncoderCRC(false)); the blob's SHA-256 covers it.
     cctx.setParameter(zstd.CParameter.checksumFlag, 0);
     cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
-    scratchContexts.set(level, cctx);
+    contexts.set(level, cctx);
   }
+  return cctx;
+}
+
+/** Inputs whose worst-case output exceeds this get a buffer of their own, not the kept scratch. */
+const SCRATCH_LIMIT = 16 << 20;
+let scratch = Buffer.alloc(0);
+
+/**
+ * One standard zstd frame, as restic's EncodeAll produces, written into a buffer this thread
+ * reuses: the result is a view that is only valid until the next call. For callers that
+ * copy it at once (sealing encrypts it into the blob's own buffer): a backup then allocates
+ * one buffer per blob instead of three.
+ */
+export function zstdCompressToScratch(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
+  const cctx = contextFor(LEVELS[mode]);
   const bound = zstd.compressBound(data.length);
-  if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(bound);
-  return scratch.subarray(0, cctx.compress2(scratch, data));
+  let out = scratch;
+  if (bound > SCRATCH_LIMIT) out = Buffer.allocUnsafe(bound);
+  else if (scratch.length < bound) out = scratch = Buffer.allocUnsafeSlow(bound);
+  return out.subarray(0, cctx.compress2(out, data));
+}
+
+/** One standard zstd frame in a buffer of its own. */
+export function zstdCompress(data: Uint8Array, mode: Exclude<CompressionMode, 'off'> = 'auto'): Buffer {
+  return Buffer.from(zstdCompressToScratch(data, mode));
 }
 
 let dctx: InstanceType<ZstdBinding['DCtx']> | undefined;
