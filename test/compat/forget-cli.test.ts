@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cofre, COFRE_CLI, hasRestic, restic, RESTIC_BIN, tempDir } from '../helpers/restic.js';
 import { copyRepo, initFast, ok, PASSWORD, snapshotIds } from './prune-fixture.js';
+import { isId } from '../../src/util/index.js';
 
 const skip = hasRestic() ? false : 'restic binary not installed';
 
@@ -157,7 +158,7 @@ test('a backup running while another process runs forget: both succeed', { skip 
   backup.stderr.on('data', (d: Buffer) => (backupErr += d.toString()));
   const backupDone = new Promise<number | null>((resolve) => backup.on('close', (code) => resolve(code)));
   // Lock files only: a lock is written as a temporary file that is then linked into place.
-  const locks = (): string[] => readdirSync(join(repo, 'locks')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  const locks = (): string[] => readdirSync(join(repo, 'locks')).filter(isId);
   for (let i = 0; i < 200 && locks().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(locks().length, 1, 'the backup holds its lock');
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { LocalBackend, type Backend, type FileInfo, type FileType, type Handle } from '../../src/backend/index.js';
 import { executePrune, planPrune, defaultPruneOptions, type PruneStep } from '../../src/engine/prune/index.js';
 import { Repository } from '../../src/repository/index.js';
+import { isId } from '../../src/util/index.js';
 import { cofre, COFRE_CLI, hasRestic, restic } from '../helpers/restic.js';
 import { assertSameTree, buildRepo, copyRepo, ok, packFiles, PASSWORD, restore, snapshotIds, type Fixture } from './prune-fixture.js';
 
@@ -159,7 +160,7 @@ test('cofre prune killed with SIGKILL at various moments: unlock, then restic ch
     else assert.equal(code, 0, `prune failed on its own: ${err}`);
     report.push(`"${line}"+${delay}ms: ${sig ?? 'finished'} after "${out.trim().split('\n').at(-1) ?? ''}"`);
     // A kill may also leave the temporary file a lock is linked from; only real locks count.
-    if (readdirSync(join(dir, 'locks')).some((n) => /^[0-9a-f]{64}$/.test(n))) {
+    if (readdirSync(join(dir, 'locks')).some(isId)) {
       const u = ok(cofre(['unlock'], env), 'unlock');
       assert.match(u.stdout, /successfully removed 1 locks/);
     }

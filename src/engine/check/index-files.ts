@@ -106,7 +106,8 @@ export async function prefetchTreePacks(repo: Repository, packs: Iterable<Indexe
   let bytes = 0;
   const chosen: string[] = [];
   for (const p of packs) {
-    if (packType(p) === 'data' || packType(p) === 'empty') continue;
+    const type = packType(p);
+    if (type === 'data' || type === 'empty') continue;
     for (const b of p.blobs) bytes += b.length;
     if (bytes > TREE_PREFETCH_BYTES) break;
     chosen.push(p.id);

@@ -1,5 +1,5 @@
 import type { PackedBlob } from '../../format/blob.js';
-import { idHash, idInto } from '../../util/index.js';
+import { grownFrom, idHash, idInto } from '../../util/index.js';
 import type { IndexedBlob } from '../../repository/index.js';
 
 /** Lookups decode the hex id into this scratch buffer instead of allocating one per call. */
@@ -146,13 +146,13 @@ export class BlobPlan {
   private growBlobs(cap: number): void {
     const n = this.count;
     this.cap = cap;
-    this.ids = grown(new Uint8Array(cap * 32), this.ids, n * 32);
-    this.packRef = grown(new Uint32Array(cap), this.packRef, n);
-    this.offsets = grown(new Float64Array(cap), this.offsets, n);
-    this.lengths = grown(new Uint32Array(cap), this.lengths, n);
-    this.ulens = grown(new Uint32Array(cap), this.ulens, n);
-    this.firstUse = grown(new Int32Array(cap), this.firstUse, n);
-    this.lastUse = grown(new Int32Array(cap), this.lastUse, n);
+    this.ids = grownFrom(new Uint8Array(cap * 32), this.ids, n * 32);
+    this.packRef = grownFrom(new Uint32Array(cap), this.packRef, n);
+    this.offsets = grownFrom(new Float64Array(cap), this.offsets, n);
+    this.lengths = grownFrom(new Uint32Array(cap), this.lengths, n);
+    this.ulens = grownFrom(new Uint32Array(cap), this.ulens, n);
+    this.firstUse = grownFrom(new Int32Array(cap), this.firstUse, n);
+    this.lastUse = grownFrom(new Int32Array(cap), this.lastUse, n);
     this.slots = new Int32Array(cap * 2);
     const mask = this.slots.length - 1;
     for (let b = 0; b < n; b++) {
@@ -165,13 +165,8 @@ export class BlobPlan {
   private growUses(cap: number): void {
     const n = this.uses;
     this.useCap = cap;
-    this.useEntry = grown(new Uint32Array(cap), this.useEntry, n);
-    this.useOffset = grown(new Float64Array(cap), this.useOffset, n);
-    this.useNext = grown(new Int32Array(cap), this.useNext, n);
+    this.useEntry = grownFrom(new Uint32Array(cap), this.useEntry, n);
+    this.useOffset = grownFrom(new Float64Array(cap), this.useOffset, n);
+    this.useNext = grownFrom(new Int32Array(cap), this.useNext, n);
   }
-}
-
-function grown<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(to: T, from: T, n: number): T {
-  to.set(from.subarray(0, n) as never);
-  return to;
 }

@@ -2,6 +2,7 @@ import { chmodSync, lchownSync } from 'node:fs';
 import { parseGoTime } from '../../format/go-time.js';
 import { unixModeFromGo, type ExtendedAttribute, type TreeNode } from '../../format/tree.js';
 import { native } from '../../native/binding.js';
+import { grownFrom } from '../../util/index.js';
 
 const isRoot = process.getuid?.() === 0;
 const NS_PER_S = 1000000000n;
@@ -99,15 +100,10 @@ export class EntryTable {
   private grow(cap: number): void {
     const n = this.count;
     this.cap = cap;
-    this.pathEnd = copyInto(new Float64Array(cap), this.pathEnd, n);
-    this.chmods = copyInto(new Int32Array(cap), this.chmods, n);
-    this.uids = copyInto(new Uint32Array(cap), this.uids, n);
-    this.gids = copyInto(new Uint32Array(cap), this.gids, n);
-    this.times = copyInto(new Float64Array(cap * 4), this.times, n * 4);
+    this.pathEnd = grownFrom(new Float64Array(cap), this.pathEnd, n);
+    this.chmods = grownFrom(new Int32Array(cap), this.chmods, n);
+    this.uids = grownFrom(new Uint32Array(cap), this.uids, n);
+    this.gids = grownFrom(new Uint32Array(cap), this.gids, n);
+    this.times = grownFrom(new Float64Array(cap * 4), this.times, n * 4);
   }
-}
-
-function copyInto<T extends Float64Array | Int32Array | Uint32Array>(to: T, from: T, n: number): T {
-  to.set(from.subarray(0, n) as never);
-  return to;
 }

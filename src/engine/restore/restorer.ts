@@ -1,6 +1,6 @@
 import { closeSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../crypto/index.js';
 import { handle } from '../../backend/index.js';
 import { NotFoundError } from '../../errors/index.js';
 import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
@@ -253,7 +253,7 @@ async function verifyFile(repo: Repository, dest: Buffer, content: readonly stri
       const buf = Buffer.alloc(len);
       const { bytesRead } = await fh.read(buf, 0, len, pos);
       pos += len;
-      if (bytesRead !== len || createHash('sha256').update(buf).digest('hex') !== id) {
+      if (bytesRead !== len || sha256Hex(buf) !== id) {
         throw new Error(`verification failed: content of ${dest.toString()} at offset ${pos - len} does not match blob ${id}`);
       }
     }
