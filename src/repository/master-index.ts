@@ -38,6 +38,14 @@ export class MasterIndex {
     this.resize(initialCapacity);
   }
 
+  /** Forgets every blob and pack (a caller that read a state which then changed starts over). */
+  clear(): void {
+    this.packs.length = 0;
+    this.packNumber.clear();
+    this.cap = 0;
+    this.resize(1 << 14);
+  }
+
   get size(): number {
     return this.count;
   }

@@ -6,7 +6,8 @@ import { chmodSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { handle, LocalBackend } from '../../src/backend/index.js';
-import { loadIndexFiles, packType, type IndexedPack } from '../../src/engine/check/index.js';
+import { checkRepository, loadIndexFiles, packType, type IndexedPack } from '../../src/engine/check/index.js';
+import type { CheckProblem } from '../../src/engine/check/problems.js';
 import { encodeIndex } from '../../src/format/index-file.js';
 import { decodeTree } from '../../src/format/tree.js';
 import { PackWriter, Repository } from '../../src/repository/index.js';
@@ -121,6 +122,57 @@ test('check: clean repository passes, each kind of damage is found and named', {
     truncateSync(file, Math.floor(readFileSync(file).length / 2));
     const err = damaged(env, []);
     assert.match(err, new RegExp(`error: error loading index ${idx}: index/${idx} is corrupted`));
+  });
+
+  await t.test('check reads while its lock is confirmed, and reports only what the locked repository holds', async () => {
+    const env = copy();
+    const open = async (): Promise<{ repo: Repository; snapshotsListed: Promise<void> }> => {
+      const repo = await Repository.open(new LocalBackend(env.repo), PASSWORD);
+      // Signals when check has taken its first list of snapshots (the state it reads).
+      const list = repo.backend.list.bind(repo.backend);
+      let listed!: () => void;
+      const snapshotsListed = new Promise<void>((r) => (listed = r));
+      repo.backend.list = async function* (type) {
+        yield* list(type);
+        if (type === 'snapshots') listed();
+      };
+      return { repo, snapshotsListed };
+    };
+    const writer = await Repository.open(new LocalBackend(env.repo), PASSWORD);
+    const latest = await writer.loadSnapshot(fx.snapshots.at(-1)!);
+    const missingTree = randomBytes(32).toString('hex');
+    const addBroken = (): Promise<string> => writer.saveSnapshot({ ...latest, tree: missingTree });
+    const brokenErrors = (problems: CheckProblem[]): CheckProblem[] => problems.filter((p) => p.severity === 'error' && p.message.includes(missingTree));
+    const run = async (whileLocking: () => Promise<unknown>): Promise<{ errors: number; problems: CheckProblem[] }> => {
+      const { repo, snapshotsListed } = await open();
+      const problems: CheckProblem[] = [];
+      const lockHeld = snapshotsListed.then(whileLocking);
+      const summary = await checkRepository(repo, { lockHeld }, (p) => problems.push(p));
+      return { errors: summary.errors, problems };
+    };
+
+    // Nothing changes while locking: the early pass's findings are reported, once.
+    const broken = await addBroken();
+    let r = await run(async () => undefined);
+    assert.equal(r.errors, 1);
+    assert.equal(brokenErrors(r.problems).length, 1);
+
+    // The broken snapshot is forgotten while check waits for its lock: nothing is reported.
+    r = await run(() => writer.backend.remove(handle('snapshots', broken)));
+    assert.equal(r.errors, 0);
+    assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
+
+    // A broken snapshot appears while check waits: the locked repository holds it, so it is found.
+    r = await run(addBroken);
+    assert.equal(r.errors, 1);
+    assert.equal(brokenErrors(r.problems).length, 1);
+
+    // The lock is refused after the early pass found the problem: the refusal is the only outcome.
+    const { repo } = await open();
+    const problems: CheckProblem[] = [];
+    const refused = new Promise((_, reject) => setTimeout(() => reject(new Error('repository is already locked exclusively')), 500));
+    await assert.rejects(checkRepository(repo, { lockHeld: refused }, (p) => problems.push(p)), /already locked/);
+    assert.deepEqual(problems, []);
   });
 
   await t.test('a tree blob missing from the repository is named with its snapshot and path', async () => {

@@ -1,5 +1,5 @@
 import type { Repository } from '../../repository/index.js';
-import { loadIndexWhileLocking, packType, prefetchTreePacks, type IndexedPack } from './index-files.js';
+import { listNames, loadIndexFiles, packType, prefetchTreePacks, type IndexedPack } from './index-files.js';
 import { checkPackFiles } from './packs.js';
 import type { CheckProblem, Report } from './problems.js';
 import { readPacks, type PackReadResult } from './read-data.js';
@@ -12,7 +12,7 @@ export interface CheckOptions {
   /** Verification threads for read-data (default: automatic). */
   workers?: number;
   random?: () => number;
-  /** Settles when the repository lock is held; the index is read meanwhile (see loadIndexWhileLocking). */
+  /** Settles when the repository lock is held; check reads meanwhile (see checkRepository). */
   lockHeld?: Promise<unknown>;
 }
 
@@ -34,12 +34,80 @@ export interface CheckSummary {
   indexFailed: boolean;
 }
 
+/** The files whose set decides what check sees: nothing else changes without them changing. */
+interface ListedState {
+  index: string[];
+  snapshots: string[];
+}
+
+async function listState(repo: Repository): Promise<ListedState> {
+  const [index, snapshots] = await Promise.all([listNames(repo, 'index'), listNames(repo, 'snapshots')]);
+  return { index: index.sort(), snapshots: snapshots.sort() };
+}
+
+function sameState(a: ListedState, b: ListedState): boolean {
+  const same = (x: string[], y: string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.index, b.index) && same(a.snapshots, b.snapshots);
+}
+
+/** Holds back calls until the outcome is known, then replays them in order or drops them. */
+class OutputGate {
+  private state: 'holding' | 'open' | 'dropped' = 'holding';
+  private held: (() => void)[] = [];
+
+  wrap<A>(fn: (a: A) => void): (a: A) => void {
+    return (a) => {
+      if (this.state === 'open') fn(a);
+      else if (this.state === 'holding') this.held.push(() => fn(a));
+    };
+  }
+
+  open(): void {
+    this.state = 'open';
+    for (const call of this.held.splice(0)) call();
+  }
+
+  drop(): void {
+    this.state = 'dropped';
+    this.held = [];
+  }
+}
+
 /**
  * restic's check: index files, pack files against the index, snapshots and every
  * reachable tree, and optionally the full content of (some) packs. Problems go to
  * `report` as they are found; the summary counts them.
+ *
+ * Taking the lock includes a 200 ms wait before it is confirmed. Check does its work
+ * meanwhile, holding back everything it reports. Once the lock is held, the lists of
+ * index files and snapshots are taken again: repository files are immutable, and any
+ * operation that removes or rewrites data also changes one of those lists, so if they are
+ * the same, what was read is what the locked repository holds and the held-back output is
+ * released. Otherwise that pass is dropped and check runs again under the lock.
  */
-export async function checkRepository(repo: Repository, opts: CheckOptions, report: Report, onPhase?: (p: CheckPhase) => void): Promise<CheckSummary> {
+export async function checkRepository(repo: Repository, opts: CheckOptions, report: Report, onPhase: (p: CheckPhase) => void = () => undefined): Promise<CheckSummary> {
+  const state = await listState(repo);
+  if (opts.lockHeld === undefined) return checkState(repo, state, opts, report, onPhase);
+  const gate = new OutputGate();
+  const early = checkState(repo, state, opts, gate.wrap(report), gate.wrap(onPhase));
+  early.catch(() => undefined);
+  try {
+    await opts.lockHeld;
+  } catch (err) {
+    gate.drop();
+    throw err;
+  }
+  if (sameState(state, await listState(repo))) {
+    gate.open();
+    return early;
+  }
+  gate.drop();
+  await early.catch(() => undefined);
+  repo.index.clear();
+  return checkState(repo, await listState(repo), opts, report, onPhase);
+}
+
+async function checkState(repo: Repository, state: ListedState, opts: CheckOptions, report: Report, onPhase: (p: CheckPhase) => void): Promise<CheckSummary> {
   const summary: CheckSummary = { errors: 0, hints: 0, orphanedPacks: 0, snapshots: 0, trees: 0, packsRead: 0, indexFailed: false };
   const emit = (p: CheckProblem): void => {
     if (p.severity === 'error') summary.errors++;
@@ -47,10 +115,9 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
     report(p);
   };
 
-  const idx = await loadIndexWhileLocking(repo, opts.lockHeld);
-  const snapshotIds: string[] = [];
-  for await (const f of repo.backend.list('snapshots')) snapshotIds.push(f.name);
-  onPhase?.({ phase: 'index', indexFiles: idx.indexIds.length + idx.errors.length });
+  const idx = await loadIndexFiles(repo, true, state.index);
+  const snapshotIds = state.snapshots;
+  onPhase({ phase: 'index', indexFiles: idx.indexIds.length + idx.errors.length });
   for (const e of idx.errors) {
     emit({ severity: 'error', file: `index/${e.indexId}`, message: `error loading index ${e.indexId}: ${e.error instanceof Error ? e.error.message : String(e.error)}` });
   }
@@ -65,7 +132,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
 
   const files = new Map<string, number>();
   for await (const f of repo.backend.list('data')) files.set(f.name, f.size);
-  onPhase?.({ phase: 'packs', packFiles: files.size });
+  onPhase({ phase: 'packs', packFiles: files.size });
   summary.orphanedPacks = checkPackFiles(idx.packs, files, emit);
 
   // Reading the data starts together with the tree walk: the walk is main-thread CPU, the
@@ -78,7 +145,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
     for (const problem of result.problems) {
       emit({ severity: 'error', file: `data/${result.packId}`, message: `pack ${result.packId}: ${problem}` });
     }
-    onPhase?.({ phase: 'pack-read', result });
+    onPhase({ phase: 'pack-read', result });
   };
   if (opts.readData !== undefined) {
     const sizes = new Map<string, number>();
@@ -97,14 +164,14 @@ export async function checkRepository(repo: Repository, opts: CheckOptions, repo
   }
 
   await prefetchTreePacks(repo, idx.packs.values());
-  onPhase?.({ phase: 'structure', snapshots: snapshotIds.length });
+  onPhase({ phase: 'structure', snapshots: snapshotIds.length });
   const st = await checkStructure(repo, snapshotIds, emit);
   summary.snapshots = st.snapshots;
   summary.trees = st.trees;
   walkDone = true;
 
   if (reading) {
-    onPhase?.({ phase: 'read-data', packs: reading.packs, bytes: reading.bytes });
+    onPhase({ phase: 'read-data', packs: reading.packs, bytes: reading.bytes });
     for (const r of heldBack.splice(0)) reportPack(r);
     summary.packsRead = (await reading.results).length;
   }
