@@ -35,6 +35,22 @@ export async function readPassword(o: PasswordSources, env: NodeJS.ProcessEnv, p
   return readInteractive(prompt);
 }
 
+/**
+ * The password readPassword will return, when getting it has no side effects (a file or
+ * RESTIC_PASSWORD: no command run, no prompt); undefined otherwise or on any error, which
+ * readPassword will report.
+ */
+export function peekPassword(o: PasswordSources, env: NodeJS.ProcessEnv): string | undefined {
+  if (o.passwordCommand ?? env['RESTIC_PASSWORD_COMMAND']) return undefined;
+  const file = o.passwordFile ?? env['RESTIC_PASSWORD_FILE'];
+  if (!file) return env['RESTIC_PASSWORD'];
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads one line: without echo on a terminal, else from piped stdin. */
 export async function readInteractive(prompt: string): Promise<string> {
   const stdin = process.stdin;

@@ -85,3 +85,16 @@ test('scrypt key derivation matches the vectors', async () => {
     assert.equal(Buffer.concat([k.encrypt, k.macK, k.macR]).toString('hex'), v.output_hex);
   }
 });
+
+test('a derivation under way is shared with a second caller asking for the same inputs, and only then', async () => {
+  const salt = randomBytes(64);
+  const params = { N: 1024, r: 8, p: 1 };
+  const first = deriveKey('secret', salt, params);
+  assert.equal(deriveKey('secret', salt, params), first);
+  const other = deriveKey('Secret', salt, params);
+  assert.notEqual(other, first);
+  assert.notEqual(deriveKey('secret', randomBytes(64), params), first);
+  assert.notEqual(deriveKey('secret', salt, { ...params, p: 2 }), first);
+  const [a, b] = await Promise.all([first, other]);
+  assert.notDeepEqual(a, b);
+});

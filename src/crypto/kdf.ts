@@ -16,13 +16,28 @@ export function validScryptParams({ N, r, p }: ScryptParams): boolean {
   return Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0 && Number.isInteger(r) && r >= 1 && Number.isInteger(p) && p >= 1 && r * p < 2 ** 30;
 }
 
+/**
+ * Derivations under way or just finished, by their inputs. The CLI starts the derivation it
+ * expects while the rest of the program loads (cli/early-key.ts); the key search then finds
+ * it here instead of paying scrypt's half second again. A few entries are enough.
+ */
+const shared = new Map<string, Promise<CryptoKey>>();
+const SHARED_MAX = 4;
+
 /** scrypt(password, salt) → 64 bytes split into the user key (async: runs on libuv's pool). */
 export function deriveKey(password: string, salt: Uint8Array, params: ScryptParams): Promise<CryptoKey> {
-  return new Promise((resolve, reject) => {
+  const inputs = `${params.N}:${params.r}:${params.p}:${Buffer.from(salt).toString('base64')}:${password}`;
+  const known = shared.get(inputs);
+  if (known) return known;
+  const derived = new Promise<CryptoKey>((resolve, reject) => {
     const maxmem = 128 * params.N * params.r * (params.p + 2) + 32 * 1024 * 1024;
     scrypt(Buffer.from(password, 'utf8'), salt, 64, { N: params.N, r: params.r, p: params.p, maxmem }, (err, out) => {
       if (err) reject(err);
       else resolve(keyFromBytes(new Uint8Array(out)));
     });
   });
+  shared.set(inputs, derived);
+  if (shared.size > SHARED_MAX) shared.delete(shared.keys().next().value!);
+  derived.catch(() => shared.delete(inputs));
+  return derived;
 }

@@ -37,22 +37,41 @@ async function tryKey(backend: Backend, id: string, password: string): Promise<O
   return { keyId: id, keyFile: kf, masterKey: decodeMasterKey(plain) };
 }
 
-/** Finds the key file the password opens (the hinted one first), like restic's SearchKey. */
-export async function searchKey(backend: Backend, password: string, hint?: string): Promise<OpenedKey> {
+/** The key files a search tries, in order: the hinted one first, at most restic's limit. */
+async function keyCandidates(backend: Backend, hint?: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const f of backend.list('keys')) ids.push(f.name);
   if (hint) {
     const i = ids.findIndex((id) => id.startsWith(hint));
     if (i > 0) ids.unshift(...ids.splice(i, 1));
   }
+  return ids.slice(0, MAX_KEYS_TRIED);
+}
+
+/** Finds the key file the password opens (the hinted one first), like restic's SearchKey. */
+export async function searchKey(backend: Backend, password: string, hint?: string): Promise<OpenedKey> {
+  const ids = await keyCandidates(backend, hint);
   if (ids.length === 0) throw new BackendNotFoundError(`no key files found in ${backend.location}/keys`);
-  for (const id of ids.slice(0, MAX_KEYS_TRIED)) {
+  for (const id of ids) {
     const k = await tryKey(backend, id, password);
     if (k) return k;
   }
   throw new WrongPasswordError(`wrong password or no key found for repository ${backend.location}`, {
     hint: 'check RESTIC_PASSWORD, --password-file or --password-command',
   });
+}
+
+/**
+ * Loads the key file a search would try first and starts deriving its key, without
+ * waiting for it: a searchKey run later finds that derivation under way (deriveKey shares
+ * it) instead of starting from nothing. Errors are left for that search to report.
+ */
+export async function startKeySearch(backend: Backend, password: string, hint?: string): Promise<void> {
+  const [first] = await keyCandidates(backend, hint);
+  if (first === undefined) return;
+  const kf = await loadKeyFile(backend, first);
+  const params = { N: kf.N, r: kf.r, p: kf.p };
+  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params).catch(() => undefined);
 }
 
 /**

@@ -50,6 +50,21 @@ export function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The value of a global option in argv (`-r X`, `--repo X`, `--repo=X`), found without the
+ * full parser: for work started before the program has loaded (cli/early-key.ts).
+ */
+export function optionValue(argv: string[], names: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (names.includes(a)) return argv[i + 1];
+    const eq = a.indexOf('=');
+    if (eq > 0 && names.includes(a.slice(0, eq))) return a.slice(eq + 1);
+  }
+  return undefined;
+}
+
 /** Registers the named command only, or all of them when it is unknown or absent (help). */
 export async function registerCommands(program: Command, argv: string[]): Promise<void> {
   const name = commandName(argv);

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { commandName, optionValue } from './commands/registry.js';
+import { peekPassword } from './password.js';
+
+/** Commands that do not open an existing repository with a password. */
+const NO_KEY = new Set(['init', 'version', 'server', 'demo', 'help']);
+
+/**
+ * Starts deriving the repository key before the rest of the program is loaded. scrypt
+ * takes about half a second by design and runs on libuv's thread pool, so loading and
+ * compiling the command's modules (about 0.1 s) happens meanwhile instead of before it.
+ * This only guesses, from argv and the environment, what the command will open; the
+ * command then opens the repository as usual and finds the derivation under way (see
+ * crypto/kdf.ts). A wrong guess costs some thread-pool time and changes nothing; nothing
+ * here reports errors, runs a password command or prompts.
+ */
+export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): void {
+  const name = commandName(argv);
+  if (name === undefined || NO_KEY.has(name) || argv.includes('--help') || argv.includes('-h')) return;
+  // TLS options change how a REST repository is reached; leave those to the command.
+  if (argv.some((a) => a.startsWith('--cacert') || a === '--insecure-tls')) return;
+  const location = optionValue(argv, ['-r', '--repo']) ?? env['RESTIC_REPOSITORY'] ?? repositoryFile(optionValue(argv, ['--repository-file']) ?? env['RESTIC_REPOSITORY_FILE']);
+  const passwordFile = optionValue(argv, ['-p', '--password-file']);
+  const passwordCommand = optionValue(argv, ['--password-command']);
+  const password = peekPassword({ passwordFile, passwordCommand }, env);
+  if (!location || password === undefined) return;
+  const hint = optionValue(argv, ['--key-hint']) ?? env['RESTIC_KEY_HINT'];
+  void (async () => {
+    const [{ openBackend }, { startKeySearch }] = await Promise.all([import('../backend/index.js'), import('../repository/keys.js')]);
+    const backend = await openBackend(location);
+    try {
+      await startKeySearch(backend, password, hint);
+    } finally {
+      await backend.close();
+    }
+  })().catch(() => undefined);
+}
+
+function repositoryFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
