@@ -3,6 +3,7 @@
  * nanosecond timestamps on any inode (utimensat with AT_SYMLINK_NOFOLLOW),
  * extended attributes without following symlinks, and mknod for FIFOs and device nodes.
  * Each function throws an Error carrying the errno `code` (like node:fs) on failure.
+ * scanDir lists a directory and lstats every entry in one thread-pool job.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -15,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <sys/types.h>
+#include <dirent.h>
 
 static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   napi_value msg, code, error;
@@ -154,8 +156,132 @@ static napi_value FadviseWillNeed(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * scanDir(path: Buffer): Promise<[names, stats, errno]>. Reads the directory and
+ * fstatat(AT_SYMLINK_NOFOLLOW)s each entry on libuv's thread pool: one round trip per
+ * directory instead of one per file (node:fs), which is most of what a backup of
+ * unchanged files costs. names: the entry names, each followed by a NUL (not sorted).
+ * stats: SCAN_FIELDS int64 per entry: errno of its lstat (0 = ok), dev, ino, mode, nlink,
+ * uid, gid, rdev, size, then atime, mtime, ctime in nanoseconds since the epoch. When the
+ * directory itself cannot be read, names and stats are null and errno says why.
+ */
+#define SCAN_FIELDS 12
+#define NS(ts) ((int64_t)(ts).tv_sec * 1000000000 + (ts).tv_nsec)
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  char *path;
+  int err;
+  char *names;
+  size_t names_len, names_cap;
+  int64_t *stats;
+  size_t count, stats_cap; /* entries; bytes allocated */
+} ScanDir;
+
+static int reserve(void **buf, size_t *cap, size_t need) {
+  if (need <= *cap) return 1;
+  size_t c = *cap ? *cap * 2 : 4096;
+  while (c < need) c *= 2;
+  void *p = realloc(*buf, c);
+  if (!p) return 0;
+  *buf = p;
+  *cap = c;
+  return 1;
+}
+
+static void scan_execute(napi_env env, void *data) {
+  (void)env;
+  ScanDir *s = data;
+  DIR *d = opendir(s->path);
+  if (!d) {
+    s->err = errno;
+    return;
+  }
+  int dfd = dirfd(d);
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (!e) {
+      s->err = errno;
+      break;
+    }
+    const char *n = e->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    size_t len = strlen(n) + 1;
+    if (!reserve((void **)&s->names, &s->names_cap, s->names_len + len) ||
+        !reserve((void **)&s->stats, &s->stats_cap, (s->count + 1) * SCAN_FIELDS * sizeof(int64_t))) {
+      s->err = ENOMEM;
+      break;
+    }
+    memcpy(s->names + s->names_len, n, len);
+    s->names_len += len;
+    int64_t *f = s->stats + s->count * SCAN_FIELDS;
+    s->count++;
+    struct stat st;
+    if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      memset(f, 0, SCAN_FIELDS * sizeof(int64_t));
+      f[0] = errno;
+      continue;
+    }
+    f[0] = 0; f[1] = (int64_t)st.st_dev; f[2] = (int64_t)st.st_ino; f[3] = st.st_mode;
+    f[4] = (int64_t)st.st_nlink; f[5] = st.st_uid; f[6] = st.st_gid; f[7] = (int64_t)st.st_rdev;
+    f[8] = st.st_size;
+    f[9] = NS(st.st_atim); f[10] = NS(st.st_mtim); f[11] = NS(st.st_ctim);
+  }
+  closedir(d);
+}
+
+static void scan_complete(napi_env env, napi_status status, void *data) {
+  ScanDir *s = data;
+  napi_value result, names, stats, err, ab;
+  napi_get_null(env, &names);
+  napi_get_null(env, &stats);
+  int code = status == napi_ok ? s->err : EIO;
+  if (code == 0) {
+    napi_create_buffer_copy(env, s->names_len, s->names_len ? s->names : "", NULL, &names);
+    void *abdata;
+    size_t bytes = s->count * SCAN_FIELDS * sizeof(int64_t);
+    napi_create_arraybuffer(env, bytes, &abdata, &ab);
+    if (bytes) memcpy(abdata, s->stats, bytes);
+    napi_create_typedarray(env, napi_bigint64_array, s->count * SCAN_FIELDS, ab, 0, &stats);
+  }
+  napi_create_int32(env, code, &err);
+  napi_create_array_with_length(env, 3, &result);
+  napi_set_element(env, result, 0, names);
+  napi_set_element(env, result, 1, stats);
+  napi_set_element(env, result, 2, err);
+  napi_resolve_deferred(env, s->deferred, result);
+  napi_delete_async_work(env, s->work);
+  free(s->path);
+  free(s->names);
+  free(s->stats);
+  free(s);
+}
+
+static napi_value ScanDirFn(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_path(env, argv[0]);
+  if (!path) return NULL;
+  ScanDir *s = calloc(1, sizeof *s);
+  if (!s) {
+    free(path);
+    return throw_errno(env, "scandir", ENOMEM);
+  }
+  s->path = path;
+  napi_value promise, name;
+  napi_create_promise(env, &s->deferred, &promise);
+  napi_create_string_utf8(env, "cofre.scanDir", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, scan_execute, scan_complete, s, &s->work);
+  napi_queue_async_work(env, s->work);
+  return promise;
+}
+
 void register_fs_extra(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "scanDir", NAPI_AUTO_LENGTH, ScanDirFn, NULL, &fn);
+  napi_set_named_property(env, exports, "scanDir", fn);
   napi_create_function(env, "fadviseWillNeed", NAPI_AUTO_LENGTH, FadviseWillNeed, NULL, &fn);
   napi_set_named_property(env, exports, "fadviseWillNeed", fn);
   napi_create_function(env, "lutimesNs", NAPI_AUTO_LENGTH, LutimesNs, NULL, &fn);

@@ -3,16 +3,13 @@ import path from 'node:path';
 import { encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
 import type { Repository } from '../../repository/index.js';
 import { formatLocal } from '../../repository/index.js';
-import { mapLimit, Semaphore } from '../../util/index.js';
+import { Semaphore } from '../../util/index.js';
 import type { ChunkPool } from './chunk-pool.js';
 import type { ExcludeMatcher } from './excludes.js';
-import { groupName, nodeFromStat, unchangedFile, userName } from './fs-node.js';
+import { groupName, nodeFromStat, scanDirectory, unchangedFile, userName, type DirEntry, type EntryStat } from './fs-node.js';
 import { buildTargetTree, isVirtualDir, type VirtualDir } from './targets.js';
 import type { BackupCounters, BackupEvent } from './events.js';
 
-/** Directory entries stat'ed per batch, and how many of those calls run at once. */
-const STAT_BATCH = 256;
-const STAT_CONCURRENCY = 16;
 /**
  * Subdirectories walked concurrently with their siblings. With a cold cache every readdir,
  * lstat batch and parent-tree load is a disk round trip; walking one directory at a time
@@ -135,7 +132,7 @@ export class Archiver {
     this.opts.onEvent?.({ type: 'error', path: p.toString(), during, message: (err as Error).message });
   }
 
-  private async saveEntry(p: Buffer, name: Buffer, st: BigIntStats, prev: TreeNode | undefined, isTarget = false): Promise<TreeNode | undefined> {
+  private async saveEntry(p: Buffer, name: Buffer, st: EntryStat, prev: TreeNode | undefined, isTarget = false): Promise<TreeNode | undefined> {
     const abs = path.resolve(p.toString());
     if (!isTarget && this.opts.excludes.byPath(abs)) {
       this.opts.onEvent?.({ type: 'excluded', path: abs });
@@ -204,50 +201,40 @@ export class Archiver {
   }
 
   private async saveDirContents(p: Buffer | string, parentLoad: ParentTree | Promise<ParentTree>): Promise<{ id: string }> {
+    const base = typeof p === 'string' ? Buffer.from(p) : p;
     // The parent tree loads while the directory is listed: two independent reads.
     const [listed, parent] = await Promise.all([
-      fsp.readdir(p, { encoding: 'buffer' }).then(
-        (names) => names as Buffer[],
-        (err: unknown) => {
-          this.error(p, 'readdir', err);
-          return [] as Buffer[];
-        },
-      ),
+      scanDirectory(base).catch((err: unknown) => {
+        this.error(p, 'readdir', err);
+        return [] as DirEntry[];
+      }),
       parentLoad,
     ]);
-    let names = listed;
-    names.sort(Buffer.compare);
+    let entries = listed.sort((a, b) => Buffer.compare(a.name, b.name));
     const markers = await this.opts.excludes.markersIn(path.resolve(p.toString()));
     if (markers.size) {
-      for (const n of names) if (!markers.has(n.toString())) this.opts.onEvent?.({ type: 'excluded', path: path.join(p.toString(), n.toString()) });
-      names = names.filter((n) => markers.has(n.toString()));
+      for (const e of entries) if (!markers.has(e.name.toString())) this.opts.onEvent?.({ type: 'excluded', path: path.join(p.toString(), e.name.toString()) });
+      entries = entries.filter((e) => markers.has(e.name.toString()));
     }
-    const base = typeof p === 'string' ? Buffer.from(p) : p;
     const sep = base.length && base[base.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/');
     const pending: Promise<TreeNode | undefined>[] = [];
-    // lstat a batch of entries at once: each call is a thread-pool round trip, and a cold
-    // cache makes them disk seeks, so issuing them one by one would starve the workers.
-    for (let i = 0; i < names.length; i += STAT_BATCH) {
-      const batch = names.slice(i, i + STAT_BATCH);
-      const children = batch.map((name) => Buffer.concat([base, sep, name]));
-      const stats = await mapLimit(children, STAT_CONCURRENCY, (c) => this.lstat(c));
-      for (let j = 0; j < batch.length; j++) {
-        const st2 = stats[j];
-        if (!st2) continue;
-        const name = batch[j]!;
-        const child = children[j]!;
-        const prev = parent?.get(name.toString('latin1'));
-        const isDir = (Number(st2.mode) & 0o170000) === 0o040000;
-        // Files run concurrently, bounded by the pool's slots. A subdirectory is walked
-        // alongside its siblings while a walk slot is free, else inline (depth-first): that
-        // bounds the walks in flight without ever waiting on a slot an ancestor holds.
-        if (isDir) {
-          if (this.dirWalks.tryAcquire()) pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.dirWalks.release()));
-          else pending.push(Promise.resolve(await this.saveEntry(child, name, st2, prev)));
-        } else {
-          await this.slots.acquire();
-          pending.push(this.saveEntry(child, name, st2, prev).finally(() => this.slots.release()));
-        }
+    for (const { name, stat, error } of entries) {
+      const child = Buffer.concat([base, sep, name]);
+      if (!stat) {
+        this.error(child, 'lstat', error);
+        continue;
+      }
+      const prev = parent?.get(name.toString('latin1'));
+      const isDir = (Number(stat.mode) & 0o170000) === 0o040000;
+      // Files run concurrently, bounded by the pool's slots. A subdirectory is walked
+      // alongside its siblings while a walk slot is free, else inline (depth-first): that
+      // bounds the walks in flight without ever waiting on a slot an ancestor holds.
+      if (isDir) {
+        if (this.dirWalks.tryAcquire()) pending.push(this.saveEntry(child, name, stat, prev).finally(() => this.dirWalks.release()));
+        else pending.push(Promise.resolve(await this.saveEntry(child, name, stat, prev)));
+      } else {
+        await this.slots.acquire();
+        pending.push(this.saveEntry(child, name, stat, prev).finally(() => this.slots.release()));
       }
     }
     return { id: await this.saveTree(await Promise.all(pending)) };
