@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { openBackend } from '../backend/index.js';
 import { UsageError } from '../errors/index.js';
 import { parseCompressionMode } from '../format/compression.js';
 import { RepoLock, Repository } from '../repository/index.js';
+import { repoLocation } from './location.js';
 import { readPassword } from './password.js';
 
 /** Options every command accepts (restic's global flags). */
@@ -37,13 +37,6 @@ export const stdio: Output = {
   isTTY: process.stdout.isTTY === true,
 };
 
-export function repoLocation(g: GlobalOptions, env = process.env): string {
-  let repo = g.repo ?? env['RESTIC_REPOSITORY'];
-  const file = g.repositoryFile ?? env['RESTIC_REPOSITORY_FILE'];
-  if (!repo && file) repo = readFileSync(file, 'utf8').trim();
-  if (!repo) throw new UsageError('Please specify repository location (-r or --repository-file)', { hint: 'or set RESTIC_REPOSITORY' });
-  return repo;
-}
 
 export interface OpenedRepo {
   repo: Repository;

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { commandName, optionValue } from './commands/registry.js';
+import { repoLocation } from './location.js';
 import { peekPassword } from './password.js';
 
 /** Commands that do not open an existing repository with a password. */
@@ -19,11 +19,16 @@ export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): void
   if (name === undefined || NO_KEY.has(name) || argv.includes('--help') || argv.includes('-h')) return;
   // TLS options change how a REST repository is reached; leave those to the command.
   if (argv.some((a) => a.startsWith('--cacert') || a === '--insecure-tls')) return;
-  const location = optionValue(argv, ['-r', '--repo']) ?? env['RESTIC_REPOSITORY'] ?? repositoryFile(optionValue(argv, ['--repository-file']) ?? env['RESTIC_REPOSITORY_FILE']);
+  let location: string;
+  try {
+    location = repoLocation({ repo: optionValue(argv, ['-r', '--repo']), repositoryFile: optionValue(argv, ['--repository-file']) }, env);
+  } catch {
+    return;
+  }
   const passwordFile = optionValue(argv, ['-p', '--password-file']);
   const passwordCommand = optionValue(argv, ['--password-command']);
   const password = peekPassword({ passwordFile, passwordCommand }, env);
-  if (!location || password === undefined) return;
+  if (password === undefined) return;
   const hint = optionValue(argv, ['--key-hint']) ?? env['RESTIC_KEY_HINT'];
   void (async () => {
     const [{ openBackend }, { startKeySearch }] = await Promise.all([import('../backend/index.js'), import('../repository/keys.js')]);
@@ -34,13 +39,4 @@ export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): void
       await backend.close();
     }
   })().catch(() => undefined);
-}
-
-function repositoryFile(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }

@@ -3,7 +3,8 @@ import { openBackend } from '../../backend/index.js';
 import { UsageError } from '../../errors/index.js';
 import { Repository } from '../../repository/index.js';
 import { readPassword, readInteractive } from '../password.js';
-import { repoLocation, stdio, type GlobalOptions } from '../context.js';
+import { stdio, type GlobalOptions } from '../context.js';
+import { repoLocation } from '../location.js';
 import { addFromRepoFlags, openFromRepository, type FromRepoFlags } from '../from-repo.js';
 
 export function registerInit(program: Command): void {
