@@ -4,7 +4,8 @@ import { handle } from '../../backend/index.js';
 import type { PackedBlob } from '../../format/blob.js';
 import { packSize } from '../../format/pack-header.js';
 import type { Repository } from '../../repository/index.js';
-import { mapLimit, Semaphore } from '../../util/index.js';
+import { mapLimit } from '../../util/index.js';
+import { PieceReader, type LoadedPiece } from '../pieces.js';
 import type { IndexedPack } from './index-files.js';
 import { blobVerifier, sortedBlobs, verifyBlobs, verifyPack, verifyPackHeader } from './pack-verify.js';
 import { VerifyPool } from './verify-pool.js';
@@ -27,27 +28,6 @@ export interface ReadDataOptions {
 const PIECE = 4 << 20;
 /** Pieces up to this size use a reused shared buffer (a piece is PIECE plus at most one blob). */
 const SHARED_PIECE_BYTES = 2 * PIECE;
-
-/** A read piece and how to give its memory back once it is verified. */
-interface Loaded {
-  bytes: Buffer;
-  release(): void;
-}
-
-/** A fixed set of piece buffers in SharedArrayBuffers, handed out and given back. */
-class SharedPieces {
-  private readonly free: Buffer[] = [];
-  constructor(count: number, bytes: number) {
-    for (let i = 0; i < count; i++) this.free.push(Buffer.from(new SharedArrayBuffer(bytes)));
-  }
-  /** One is always free: callers hold a slot of a semaphore sized like this set. */
-  take(): Buffer {
-    return this.free.pop()!;
-  }
-  give(b: Buffer): void {
-    this.free.push(b);
-  }
-}
 
 /** Packs read concurrently; each holds at most two pieces (the current and the next). */
 const PACK_READERS = 2;
@@ -104,12 +84,8 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
   const pool = threads > 0 ? new VerifyPool(repo.key, threads) : undefined;
   const verifier = blobVerifier(repo.key);
   // Pieces in memory: one per verifying thread (workers and main) plus the current and the
-  // next piece of each pack being read. They live in reused shared buffers when the
-  // backend can read into them: no allocation per piece, nothing for the GC to find, and
-  // a worker verifies a piece where it lies.
-  const slotCount = threads + 2 * PACK_READERS;
-  const slots = new Semaphore(slotCount);
-  const shared = repo.backend.loadInto ? new SharedPieces(slotCount, SHARED_PIECE_BYTES) : undefined;
+  // next piece of each pack being read.
+  const reader = new PieceReader(repo.backend, threads + 2 * PACK_READERS, SHARED_PIECE_BYTES);
   let mainBusy = false;
 
   const verifyPiece = async (bytes: Buffer, piece: Piece): Promise<string[]> => {
@@ -125,24 +101,7 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
     }
   };
 
-  const load = async (id: string, piece: Piece): Promise<Loaded> => {
-    await slots.acquire();
-    const length = piece.end - piece.base;
-    const buf = shared && length <= SHARED_PIECE_BYTES ? shared.take() : undefined;
-    const release = (): void => {
-      if (buf) shared!.give(buf);
-      slots.release();
-    };
-    try {
-      if (!buf) return { bytes: await repo.backend.load(handle('data', id), piece.base, length), release };
-      const bytes = buf.subarray(0, length);
-      await repo.backend.loadInto!(handle('data', id), piece.base, bytes);
-      return { bytes, release };
-    } catch (err) {
-      release();
-      throw err;
-    }
-  };
+  const load = (id: string, piece: Piece): Promise<LoadedPiece> => reader.load(id, piece.base, piece.end - piece.base);
 
   /** Reads a pack; resolves when it is read, with the promise of its complete result. */
   const readPack = async (p: IndexedPack): Promise<{ result: Promise<PackReadResult> }> => {
@@ -166,7 +125,7 @@ export async function readPacks(repo: Repository, packs: readonly IndexedPack[],
     const checks: Promise<string[]>[] = [];
     const hash = createHash('sha256');
     const parts = pieces(blobs, size);
-    let next: Promise<Loaded> | undefined = load(p.id, parts[0]!);
+    let next: Promise<LoadedPiece> | undefined = load(p.id, parts[0]!);
     try {
       for (let i = 0; i < parts.length; i++) {
         const piece = parts[i]!;
