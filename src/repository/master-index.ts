@@ -55,6 +55,21 @@ export class MasterIndex {
     return this.packs;
   }
 
+  /** The packs holding blobs of `type`, with the bytes of all the blobs the index lists in each. */
+  packsHolding(type: BlobType): Map<string, number> {
+    const code = TYPE_CODE[type];
+    const bytes = new Float64Array(this.packs.length);
+    const holds = new Uint8Array(this.packs.length);
+    for (let s = 0; s < this.cap; s++) {
+      if (this.types[s] === EMPTY) continue;
+      bytes[this.packRef[s]!]! += this.lengths[s]!;
+      if (this.types[s] === code) holds[this.packRef[s]!] = 1;
+    }
+    const out = new Map<string, number>();
+    for (let pn = 0; pn < this.packs.length; pn++) if (holds[pn]) out.set(this.packs[pn]!, bytes[pn]!);
+    return out;
+  }
+
   hasPack(packId: string): boolean {
     return this.packNumber.has(packId);
   }

@@ -1,5 +1,5 @@
 import type { Repository } from '../../repository/index.js';
-import { listNames, loadIndexFiles, packType, prefetchTreePacks, type IndexedPack } from './index-files.js';
+import { listNames, loadIndexFiles, packType, type IndexedPack } from './index-files.js';
 import { checkPackFiles } from './packs.js';
 import type { CheckProblem, Report } from './problems.js';
 import { readPacks, type PackReadResult } from './read-data.js';
@@ -163,7 +163,7 @@ async function checkState(repo: Repository, state: ListedState, opts: CheckOptio
     reading = { packs: packs.length, bytes, results };
   }
 
-  await prefetchTreePacks(repo, idx.packs.values());
+  await repo.prefetchTreePacks();
   onPhase({ phase: 'structure', snapshots: snapshotIds.length });
   const st = await checkStructure(repo, snapshotIds, emit);
   summary.snapshots = st.snapshots;

@@ -2,7 +2,7 @@ import { decodeIndex } from '../../format/index-file.js';
 import type { BlobType, PackedBlob } from '../../format/blob.js';
 import type { Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
-import { handle, type FileType } from '../../backend/index.js';
+import type { FileType } from '../../backend/index.js';
 
 /** One pack as the index files describe it: every blob entry, and which index files name it. */
 export interface IndexedPack {
@@ -96,28 +96,6 @@ export async function loadIndexWhileLocking(repo: Repository, lockHeld: Promise<
   }
   fillRepoIndex(repo, idx);
   return idx;
-}
-
-/** Tree packs up to this many bytes are read ahead; beyond it the page cache would only churn. */
-const TREE_PREFETCH_BYTES = 512 << 20;
-
-/**
- * Asks the backend to read the packs holding trees ahead (a local backend starts the
- * kernel's read-ahead). A tree walk then reads each pack from the page cache instead of
- * one small disk read per tree, as restic gets by caching tree packs.
- */
-export async function prefetchTreePacks(repo: Repository, packs: Iterable<IndexedPack>): Promise<void> {
-  if (!repo.backend.prefetch) return;
-  let bytes = 0;
-  const chosen: string[] = [];
-  for (const p of packs) {
-    const type = packType(p);
-    if (type === 'data' || type === 'empty') continue;
-    for (const b of p.blobs) bytes += b.length;
-    if (bytes > TREE_PREFETCH_BYTES) break;
-    chosen.push(p.id);
-  }
-  await mapLimit(chosen, 8, (id) => repo.backend.prefetch!(handle('data', id)));
 }
 
 /** restic's "mixed pack": both data and tree blobs in one pack (allowed in v1, a hint in check). */
