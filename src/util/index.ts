@@ -1,3 +1,3 @@
 export { toHex, fromHex, isId, idInto, idHash } from './hex.js';
 export { mapLimit, Semaphore } from './concurrency.js';
-export { grownFrom } from './typed-array.js';
+export { grownFrom, sharedCopy, sharedTable } from './typed-array.js';

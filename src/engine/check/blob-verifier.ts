@@ -19,15 +19,16 @@ class Scratch {
  * Checks one sealed blob the way `check --read-data` must (MAC, decryption, decompression
  * to the indexed length, SHA-256 = id) without leaving garbage behind: ciphertext and
  * plaintext go through two buffers that are reused for every blob, so reading a whole
- * repository allocates almost nothing and the input is left untouched.
+ * repository allocates almost nothing and the input is left untouched. Restore writes the
+ * plaintexts it verifies straight from those buffers.
  */
 export class BlobVerifier {
   private readonly decrypted = new Scratch();
   private readonly decompressed = new Scratch();
 
   /**
-   * `overwrite`: the caller's bytes may be decrypted in place (check reads pieces only to
-   * verify them), saving the decryption buffer. Prune keeps the sealed bytes it verified,
+   * `overwrite`: the caller's bytes may be decrypted in place (check and restore read
+   * pieces only to verify or write them), saving the decryption buffer. Prune keeps the sealed bytes it verified,
    * so it leaves them untouched.
    */
   constructor(
@@ -37,6 +38,15 @@ export class BlobVerifier {
 
   /** Returns a problem description, or undefined when the blob is intact. */
   verify(sealed: Uint8Array, id: string, uncompressedLength: number): string | undefined {
+    const r = this.open(sealed, id, uncompressedLength);
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /**
+   * The blob's verified plaintext, or a problem description. The plaintext is a view of a
+   * reused buffer (or, when decrypting in place, of `sealed`): valid until the next call.
+   */
+  open(sealed: Uint8Array, id: string, uncompressedLength: number): Uint8Array | string {
     if (sealed.length < SEAL_OVERHEAD) return `too short to be encrypted data (${sealed.length} bytes)`;
     if (!verifyMac(this.key, sealed)) return 'ciphertext verification failed for blob (MAC mismatch: wrong key or corrupted data)';
     const ct = sealed.subarray(IV_SIZE, sealed.length - MAC_SIZE);
@@ -53,6 +63,6 @@ export class BlobVerifier {
     }
     const got = native.sha256Hex(plain);
     if (got !== id) return `content hash does not match, got ${got}`;
-    return undefined;
+    return plain;
   }
 }

@@ -1,5 +1,5 @@
-import type { PackedBlob } from '../../format/blob.js';
-import { grownFrom, idHash, idInto } from '../../util/index.js';
+import { plaintextLength, type PackedBlob } from '../../format/blob.js';
+import { grownFrom, idHash, idInto, sharedCopy, sharedTable } from '../../util/index.js';
 import type { IndexedBlob } from '../../repository/index.js';
 
 /** Lookups decode the hex id into this scratch buffer instead of allocating one per call. */
@@ -10,6 +10,27 @@ export interface PackRange {
   packId: string;
   /** Blob numbers, by pack offset. */
   blobs: Uint32Array;
+  /** The pack bytes to read: from the first blob's start to the last one's end. */
+  offset: number;
+  length: number;
+}
+
+/** What the threads writing blobs need of a plan: its tables, in SharedArrayBuffers. */
+export interface SharedBlobPlan {
+  ids: Uint8Array;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  ulens: Uint32Array;
+  firstUse: Int32Array;
+  useEntry: Uint32Array;
+  useOffset: Float64Array;
+  useNext: Int32Array;
+}
+
+/** Per file entry: how many blob writes it still awaits, and its final size. */
+export interface EntryCounts {
+  remaining: Int32Array;
+  sizes: Float64Array;
 }
 
 /**
@@ -23,28 +44,52 @@ export interface PackRange {
 export class BlobPlan {
   private count = 0;
   private cap = 0;
-  private ids = new Uint8Array(0);
-  private packRef = new Uint32Array(0);
-  private offsets = new Float64Array(0);
-  private lengths = new Uint32Array(0);
-  private ulens = new Uint32Array(0);
-  private firstUse = new Int32Array(0);
-  private lastUse = new Int32Array(0);
+  private ids: Uint8Array = new Uint8Array(0);
+  private packRef: Uint32Array = new Uint32Array(0);
+  private offsets: Float64Array = new Float64Array(0);
+  private lengths: Uint32Array = new Uint32Array(0);
+  private ulens: Uint32Array = new Uint32Array(0);
+  private firstUse: Int32Array = new Int32Array(0);
+  private lastUse: Int32Array = new Int32Array(0);
   /** Hash slot → blob number + 1 (0: empty); kept at most half full. */
-  private slots = new Int32Array(0);
+  private slots: Int32Array = new Int32Array(0);
 
   private uses = 0;
   private useCap = 0;
-  private useEntry = new Uint32Array(0);
-  private useOffset = new Float64Array(0);
-  private useNext = new Int32Array(0);
+  private useEntry: Uint32Array = new Uint32Array(0);
+  private useOffset: Float64Array = new Float64Array(0);
+  private useNext: Int32Array = new Int32Array(0);
 
   private readonly packs: string[] = [];
   private readonly packNumber = new Map<string, number>();
 
-  constructor() {
-    this.growBlobs(1024);
-    this.growUses(1024);
+  constructor(shared?: SharedBlobPlan) {
+    if (!shared) {
+      this.growBlobs(1024);
+      this.growUses(1024);
+      return;
+    }
+    // A read-only view of another thread's plan: packed() and forEachUse() work, add() does not.
+    ({ ids: this.ids, offsets: this.offsets, lengths: this.lengths, ulens: this.ulens, firstUse: this.firstUse } = shared);
+    ({ useEntry: this.useEntry, useOffset: this.useOffset, useNext: this.useNext } = shared);
+    this.count = this.cap = shared.offsets.length;
+    this.uses = this.useCap = shared.useEntry.length;
+  }
+
+  /** The tables in SharedArrayBuffers (a copy: later add() calls do not show), for `new BlobPlan(shared)` on a worker. */
+  shared(): SharedBlobPlan {
+    const n = this.count;
+    const u = this.uses;
+    return {
+      ids: sharedCopy(this.ids, n * 32),
+      offsets: sharedCopy(this.offsets, n),
+      lengths: sharedCopy(this.lengths, n),
+      ulens: sharedCopy(this.ulens, n),
+      firstUse: sharedCopy(this.firstUse, n),
+      useEntry: sharedCopy(this.useEntry, u),
+      useOffset: sharedCopy(this.useOffset, u),
+      useNext: sharedCopy(this.useNext, u),
+    };
   }
 
   /** Records that `blob` is written to file `entry` at `fileOffset`. */
@@ -61,34 +106,43 @@ export class BlobPlan {
   }
 
   /**
-   * Every needed blob in ranges of consecutive blobs of one pack, about `maxBytes` sealed
-   * bytes each (a blob is never split). Packs come in the order the plan first used them.
+   * Every needed blob in ranges of consecutive blobs of one pack, each to be read with one
+   * request: a range spans at most `maxSpan` bytes of the pack, or a single blob (needed
+   * blobs may have unneeded ones between them, which are read too). Packs come in the
+   * order the plan first used them.
    */
-  ranges(maxBytes: number): PackRange[] {
+  ranges(maxSpan: number): PackRange[] {
     const order = new Uint32Array(this.count);
     for (let i = 0; i < this.count; i++) order[i] = i;
     order.sort((a, b) => this.packRef[a]! - this.packRef[b]! || this.offsets[a]! - this.offsets[b]!);
     const out: PackRange[] = [];
     let start = 0;
-    let size = 0;
     for (let i = 0; i < order.length; i++) {
       const n = order[i]!;
-      size += this.lengths[n]!;
-      const packEnds = i + 1 === order.length || this.packRef[order[i + 1]!] !== this.packRef[n];
-      if (size >= maxBytes || packEnds) {
-        out.push({ packId: this.packs[this.packRef[n]!]!, blobs: order.subarray(start, i + 1) });
+      const next = order[i + 1];
+      const end = this.offsets[n]! + this.lengths[n]!;
+      const first = this.offsets[order[start]!]!;
+      if (next === undefined || this.packRef[next] !== this.packRef[n] || this.offsets[next]! + this.lengths[next]! - first > maxSpan) {
+        out.push({ packId: this.packs[this.packRef[n]!]!, blobs: order.subarray(start, i + 1), offset: first, length: end - first });
         start = i + 1;
-        size = 0;
       }
     }
     return out;
   }
 
-  /** How many blob writes each of entries 0 … entryCount-1 receives. */
-  usesPerEntry(entryCount: number): Int32Array {
-    const counts = new Int32Array(entryCount);
-    for (let u = 0; u < this.uses; u++) counts[this.useEntry[u]!]!++;
-    return counts;
+  /** Per entry 0 … entryCount-1: its number of blob writes and its size, in SharedArrayBuffers. */
+  entryCounts(entryCount: number): EntryCounts {
+    const remaining = sharedTable(new Int32Array(0), entryCount);
+    const sizes = sharedTable(new Float64Array(0), entryCount);
+    for (let n = 0; n < this.count; n++) {
+      const len = plaintextLength({ length: this.lengths[n]!, uncompressedLength: this.ulens[n]! });
+      for (let u = this.firstUse[n]!; u !== -1; u = this.useNext[u]!) {
+        const e = this.useEntry[u]!;
+        remaining[e]!++;
+        sizes[e] = Math.max(sizes[e]!, this.useOffset[u]! + len);
+      }
+    }
+    return { remaining, sizes };
   }
 
   /** Where blob `n` lies in its pack. */

@@ -2,9 +2,21 @@ import { chmodSync, lchownSync } from 'node:fs';
 import { parseGoTime } from '../../format/go-time.js';
 import { unixModeFromGo, type ExtendedAttribute, type TreeNode } from '../../format/tree.js';
 import { native } from '../../native/binding.js';
-import { grownFrom } from '../../util/index.js';
+import { grownFrom, sharedCopy } from '../../util/index.js';
 
 const isRoot = process.getuid?.() === 0;
+
+/** Target paths of entries: entry i's is bytes[ends[i - 1] ?? 0, ends[i]). */
+export interface EntryPaths {
+  bytes: Uint8Array;
+  ends: Float64Array;
+}
+
+/** Entry i's path (a view). */
+export function entryPath(p: EntryPaths, i: number): Buffer {
+  const start = i === 0 ? 0 : p.ends[i - 1]!;
+  return Buffer.from(p.bytes.buffer, p.bytes.byteOffset + start, p.ends[i]! - start);
+}
 const NS_PER_S = 1000000000n;
 /** `chmods` value of an entry whose mode is not applied (symlinks, or no mode recorded). */
 const NO_CHMOD = -1;
@@ -70,7 +82,12 @@ export class EntryTable {
 
   /** The entry's target path (a view: do not keep it past the next `add`). */
   path(i: number): Buffer {
-    return this.pathBytes.subarray(i === 0 ? 0 : this.pathEnd[i - 1]!, this.pathEnd[i]!);
+    return entryPath({ bytes: this.pathBytes, ends: this.pathEnd }, i);
+  }
+
+  /** The paths of the entries so far in SharedArrayBuffers, for entryPath() on worker threads. */
+  sharedPaths(): EntryPaths {
+    return { bytes: sharedCopy(new Uint8Array(this.pathBytes.buffer, this.pathBytes.byteOffset, this.pathUsed), this.pathUsed), ends: sharedCopy(this.pathEnd, this.count) };
   }
 
   /** Ownership (root only), mode, extended attributes, then timestamps (nanoseconds). */

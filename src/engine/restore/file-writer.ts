@@ -1,45 +1,91 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { entryPath, type EntryPaths } from './entry-table.js';
+
+/** `RestoreFiles.flags` bits: a write to the file failed (it gets no more); it has its final size. */
+const FAILED = 1;
+const SIZED = 2;
 
 /**
- * Target files being filled blob by blob, in pack order rather than file order. A file is
- * created once, written at blob offsets, and closed when its last blob lands. Descriptors of
- * multi-blob files stay open in a small LRU, so fds stay bounded.
- *
- * Calls are synchronous on purpose: they hit the page cache and return in microseconds,
- * while each promise-based fs call costs tens of microseconds of thread-pool hand-off —
- * for a restore of many small files that overhead was the largest CPU cost.
+ * The files a restore fills, as every thread writing blobs into them sees them (all in
+ * SharedArrayBuffers, indexed by entry number).
  */
+export interface RestoreFiles {
+  paths: EntryPaths;
+  /** Final sizes. */
+  sizes: Float64Array;
+  /** Blob writes each file still awaits; whichever thread does the last one finishes the file. */
+  remaining: Int32Array;
+  flags: Int32Array;
+}
+
+/** Descriptors one thread keeps open: files whose blobs are spread over packs are written many times. */
 const MAX_OPEN = 64;
 
+/**
+ * Writes blobs into target files in pack order rather than file order, from any number of
+ * threads at once, each with its own FileWriter. No thread creates a file "first": each
+ * opens it without truncating (creating it if needed), and whichever thread opens it first
+ * cuts or extends it to its final size. That never touches bytes a blob was written to,
+ * since every blob lies within the final size, and the blobs cover the file completely,
+ * so no byte of an older file at the target survives.
+ *
+ * Calls are synchronous on purpose: they hit the page cache and return in microseconds,
+ * while each promise-based fs call costs tens of microseconds of thread-pool hand-off.
+ */
 export class FileWriter {
+  /** Entry → descriptor, least recently used first. */
   private readonly open = new Map<number, number>();
 
-  /** Writes `data` at `offset`; `create` truncates/creates the file (first write only). */
-  write(key: number, dest: Buffer, create: boolean, data: Uint8Array, offset: number): void {
-    let fd = this.open.get(key);
+  constructor(private readonly files: RestoreFiles) {}
+
+  /** Writes `data` at `offset` of entry `e`'s file (throws on I/O errors). */
+  write(e: number, data: Uint8Array, offset: number): void {
+    let fd = this.open.get(e);
     if (fd === undefined) {
-      fd = openSync(dest, create ? 'w' : 'r+', 0o600);
-      this.open.set(key, fd);
-      if (this.open.size > MAX_OPEN) {
-        const [oldKey, oldFd] = this.open.entries().next().value as [number, number];
-        this.open.delete(oldKey);
-        closeSync(oldFd);
-      }
+      fd = openSync(entryPath(this.files.paths, e), constants.O_WRONLY | constants.O_CREAT, 0o600);
+      this.open.set(e, fd);
+      if (this.open.size > MAX_OPEN) this.close(this.open.keys().next().value as number);
+      if (!(Atomics.or(this.files.flags, e, SIZED) & SIZED)) ftruncateSync(fd, this.files.sizes[e]!);
+    } else {
+      this.open.delete(e); // re-insert: Map order is the LRU order
+      this.open.set(e, fd);
     }
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
   }
 
-  /** Closes a finished file (before its metadata is applied). */
-  finish(key: number): void {
-    const fd = this.open.get(key);
-    if (fd === undefined) return;
-    this.open.delete(key);
-    closeSync(fd);
+  failed(e: number): boolean {
+    return (Atomics.load(this.files.flags, e) & FAILED) !== 0;
+  }
+
+  /** Marks entry `e` failed; true for the one call (on any thread) that did it first. */
+  markFailed(e: number): boolean {
+    return !(Atomics.or(this.files.flags, e, FAILED) & FAILED);
+  }
+
+  /**
+   * Counts one blob of entry `e` as written (or failed); true for the call that counted its
+   * last one: the file is complete, its descriptor here is closed.
+   */
+  done(e: number): boolean {
+    if (Atomics.sub(this.files.remaining, e, 1) !== 1) return false;
+    this.close(e);
+    return true;
+  }
+
+  /** Closes descriptors of files that other threads finished. */
+  closeFinished(): void {
+    for (const e of this.open.keys()) if (Atomics.load(this.files.remaining, e) <= 0) this.close(e);
   }
 
   closeAll(): void {
-    for (const fd of this.open.values()) closeSync(fd);
-    this.open.clear();
+    for (const e of this.open.keys()) this.close(e);
+  }
+
+  private close(e: number): void {
+    const fd = this.open.get(e);
+    if (fd === undefined) return;
+    this.open.delete(e);
+    closeSync(fd);
   }
 }

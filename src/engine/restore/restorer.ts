@@ -1,20 +1,20 @@
 import { closeSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { sha256Hex } from '../../crypto/index.js';
-import { handle } from '../../backend/index.js';
-import { NotFoundError } from '../../errors/index.js';
+import { IntegrityError, NotFoundError } from '../../errors/index.js';
 import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
 import { plaintextLength } from '../../format/blob.js';
 import { native } from '../../native/binding.js';
 import type { Repository } from '../../repository/index.js';
-import { mapLimit } from '../../util/index.js';
+import { mapLimit, sharedTable } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
-import { noteBufferChurn } from '../buffer-gc.js';
+import { PieceReader, type LoadedPiece } from '../pieces.js';
 import { BlobPlan } from './blob-plan.js';
 import { EntryTable } from './entry-table.js';
-import { FileWriter } from './file-writer.js';
-import { DecodePool } from './decode-pool.js';
+import { PieceWriter, type PieceResult, type SharedRestorePlan } from './piece-writer.js';
 import { loadTree, resolveSubpath } from './tree-walk.js';
+import { WritePool } from './write-pool.js';
 
 export interface RestoreOptions {
   target: string;
@@ -27,6 +27,8 @@ export interface RestoreOptions {
   verify?: boolean;
   onError?: (path: string, err: Error) => void;
   onProgress?: (filesDone: number, bytesDone: number) => void;
+  /** Threads writing file content besides the main thread; default: one per core. */
+  workers?: number;
 }
 
 export interface RestoreSummary {
@@ -37,13 +39,16 @@ export interface RestoreSummary {
   verified: number;
 }
 
-/** Pack ranges read and decoded at once, and their size: memory is about their product. */
-const RANGE_CONCURRENCY = 4;
-const RANGE_BYTES = 4 * 1024 * 1024;
+/** Pack pieces are read with one request each, spanning up to this much of a pack (or one bigger blob). */
+const PIECE_SPAN = 4 << 20;
+/** Pieces up to this size are read into reused shared buffers. */
+const SHARED_PIECE_BYTES = 2 * PIECE_SPAN;
+/** Pieces in memory at once (being read, queued or written): with their size, most of restore's memory. */
+const PIECES_IN_FLIGHT = 6;
 
-/** Bits of a file's state: its first write created (truncated) it; it failed and gets no more writes. */
-const CREATED = 1;
-const FAILED = 2;
+function defaultWorkers(): number {
+  return availableParallelism();
+}
 
 /**
  * Restores a snapshot (or part of it) into `target` the way restic's restorer does: it plans
@@ -52,6 +57,17 @@ const FAILED = 2;
  * when a file's last blob lands; directory metadata last, deepest first.
  */
 export async function restore(repo: Repository, rootTree: string, o: RestoreOptions): Promise<RestoreSummary> {
+  // Writer threads start up while the main thread plans.
+  const workers = o.workers ?? defaultWorkers();
+  const pool = workers > 0 ? new WritePool(repo.key, workers) : undefined;
+  try {
+    return await restoreWith(pool, repo, rootTree, o);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function restoreWith(pool: WritePool | undefined, repo: Repository, rootTree: string, o: RestoreOptions): Promise<RestoreSummary> {
   const sum: RestoreSummary = { files: 0, dirs: 0, bytes: 0, errors: 0, verified: 0 };
   const inc = [...(o.includes ?? []).map((p) => compilePattern(p)), ...(o.iincludes ?? []).map((p) => compilePattern(p, true))];
   const exc = [...(o.excludes ?? []).map((p) => compilePattern(p)), ...(o.iexcludes ?? []).map((p) => compilePattern(p, true))];
@@ -129,16 +145,18 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
   else later.push({ dest: Buffer.concat([target, Buffer.from('/'), start.node.name]), node: start.node });
 
   // ---- content: each pack read once ----
-  const remaining = blobs.usesPerEntry(entries.size); // blobs still to be written, per file
-  const state = new Uint8Array(entries.size); // CREATED, FAILED
-  const writer = new FileWriter();
-  const markFailed = (e: number, err: unknown): void => {
-    if (!(state[e]! & FAILED)) fail(entries.path(e), err);
-    state[e]! |= FAILED;
+  const { remaining, sizes } = blobs.entryCounts(entries.size);
+  const plan: SharedRestorePlan = {
+    blobs: blobs.shared(),
+    files: { paths: entries.sharedPaths(), sizes, remaining, flags: sharedTable(new Int32Array(0), entries.size) },
   };
+  pool?.start(plan);
+  // The main thread writes pieces too when every worker has work queued (and when there
+  // are no workers), and it fails the blobs of packs it cannot read.
+  const local = new PieceWriter(repo.key, plan);
+  let localBusy = false;
+  const finishing: Promise<void>[] = [];
   const finishFile = async (e: number): Promise<void> => {
-    writer.finish(e);
-    if (state[e]! & FAILED) return;
     try {
       if (o.verify) {
         await verifyFile(repo, Buffer.from(entries.path(e)), contents.get(e)!);
@@ -151,45 +169,44 @@ export async function restore(repo: Repository, rootTree: string, o: RestoreOpti
       fail(entries.path(e), err);
     }
   };
-
-  // Work in ranges of a few MiB of consecutive blobs: one read each, and the plaintext of
-  // only a few ranges is ever in memory, however large packs are.
-  const decoder = new DecodePool(repo);
-  await mapLimit(blobs.ranges(RANGE_BYTES), RANGE_CONCURRENCY, async ({ packId, blobs: list }) => {
-    const packed = Array.from(list, (n) => blobs.packed(n));
-    const base = packed[0]!.offset;
-    const last = packed[packed.length - 1]!;
-    const finishing: Promise<void>[] = [];
-    const landed = (n: number, plain: Buffer | Error): void => {
-      blobs.forEachUse(n, (e, offset) => {
-        if (plain instanceof Error) markFailed(e, plain);
-        else if (!(state[e]! & FAILED)) {
-          try {
-            const create = !(state[e]! & CREATED);
-            state[e]! |= CREATED;
-            writer.write(e, entries.path(e), create, plain, offset);
-            sum.bytes += plain.length;
-          } catch (err) {
-            markFailed(e, err);
-          }
-        }
-        if (--remaining[e]! === 0) finishing.push(finishFile(e));
-      });
-      // The plaintext is written and dead; with the plan in typed arrays this heap is small
-      // enough for the collections that free such buffers promptly to be cheap.
-      if (!(plain instanceof Error)) noteBufferChurn(plain.length);
-    };
-    let bytes: Buffer;
+  const landed = (r: PieceResult, cause?: Error): void => {
+    sum.bytes += r.bytes;
+    for (const f of r.failures) fail(entries.path(f.entry), cause ?? (f.corrupt ? new IntegrityError(f.message) : new Error(f.message)));
+    for (const e of r.finished) finishing.push(finishFile(e));
+  };
+  const writePiece = async (packId: string, bytes: Buffer, base: number, list: Uint32Array): Promise<PieceResult> => {
+    if (pool && (localBusy || pool.backlog < 2)) return pool.write(packId, bytes, base, list);
+    localBusy = true;
     try {
-      bytes = await repo.backend.load(handle('data', packId), base, last.offset + last.length - base);
-    } catch (err) {
-      for (const n of list) landed(n, err as Error);
-      return;
+      await new Promise((r) => setImmediate(r)); // let finished reads and replies be picked up first
+      return local.write(packId, bytes, base, list);
+    } finally {
+      localBusy = false;
     }
-    await decoder.decode(packId, bytes, base, packed, (i, plain) => landed(list[i]!, plain));
+  };
+
+  // Packs are read in pieces of consecutive needed blobs, each once; only the pieces being
+  // read or written are in memory, however large packs are.
+  const reader = new PieceReader(repo.backend, PIECES_IN_FLIGHT, SHARED_PIECE_BYTES);
+  try {
+    await mapLimit(blobs.ranges(PIECE_SPAN), PIECES_IN_FLIGHT, async ({ packId, blobs: list, offset, length }) => {
+      let piece: LoadedPiece;
+      try {
+        piece = await reader.load(packId, offset, length);
+      } catch (err) {
+        landed(local.fail(list, (err as Error).message), err as Error);
+        return;
+      }
+      try {
+        landed(await writePiece(packId, piece.bytes, offset, list));
+      } finally {
+        piece.release();
+      }
+    });
     await Promise.all(finishing);
-  }).finally(() => decoder.close());
-  writer.closeAll();
+  } finally {
+    local.close();
+  }
 
   // ---- everything without content, then directory metadata deepest first ----
   for (const { dest, node } of later) {
