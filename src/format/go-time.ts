@@ -86,18 +86,30 @@ export interface GoTime {
   offsetSeconds: number;
 }
 
-/** Parses an RFC3339 time as Go's time.Time.UnmarshalJSON does (range-checked fields). */
-export function parseGoTime(s: string): GoTime {
+/** A parsed time as numbers: seconds since the epoch (exact: years 0..9999) and nanoseconds. */
+export interface GoTimeParts {
+  seconds: number;
+  nanos: number;
+  offsetSeconds: number;
+}
+
+/** parseGoTime without bigints, for callers that need seconds and nanoseconds (restore, per file). */
+export function parseGoTimeParts(s: string): GoTimeParts {
   const m = RFC3339.exec(s);
   if (m === null) throw new FormatError(`not an RFC3339 time: ${JSON.stringify(s)}`);
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]), sec = Number(m[6]);
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) {
     throw new FormatError(`time out of range: ${JSON.stringify(s)}`);
   }
-  const frac = m[7] === undefined ? 0 : Number(m[7].slice(0, 9).padEnd(9, '0'));
+  const nanos = m[7] === undefined ? 0 : Number(m[7].slice(0, 9).padEnd(9, '0'));
   const offsetSeconds = m[8] === 'Z' ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60);
-  const wallSecs = BigInt(daysFromCivil(y, mo, d)) * 86400n + BigInt(h * 3600 + mi * 60 + sec);
-  return { epochNs: (wallSecs - BigInt(offsetSeconds)) * NS_PER_S + BigInt(frac), offsetSeconds };
+  return { seconds: daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offsetSeconds, nanos, offsetSeconds };
+}
+
+/** Parses an RFC3339 time as Go's time.Time.UnmarshalJSON does (range-checked fields). */
+export function parseGoTime(s: string): GoTime {
+  const t = parseGoTimeParts(s);
+  return { epochNs: BigInt(t.seconds) * NS_PER_S + BigInt(t.nanos), offsetSeconds: t.offsetSeconds };
 }
 
 // Shape of formatGoTime's output (month/day/hour ranges, trimmed fraction, minutes < 60).

@@ -1,5 +1,5 @@
 import { chmodSync, lchownSync } from 'node:fs';
-import { parseGoTime } from '../../format/go-time.js';
+import { parseGoTimeParts } from '../../format/go-time.js';
 import { unixModeFromGo, type ExtendedAttribute, type TreeNode } from '../../format/tree.js';
 import { native } from '../../native/binding.js';
 import { grownFrom, sharedCopy } from '../../util/index.js';
@@ -17,7 +17,6 @@ export function entryPath(p: EntryPaths, i: number): Buffer {
   const start = i === 0 ? 0 : p.ends[i - 1]!;
   return Buffer.from(p.bytes.buffer, p.bytes.byteOffset + start, p.ends[i]! - start);
 }
-const NS_PER_S = 1000000000n;
 /** `chmods` value of an entry whose mode is not applied (symlinks, or no mode recorded). */
 const NO_CHMOD = -1;
 
@@ -71,9 +70,13 @@ export class EntryTable {
     this.gids[i] = node.gid;
     if (node.extendedAttributes?.length) this.xattrs.set(i, node.extendedAttributes);
     try {
-      const a = parseGoTime(node.atime).epochNs;
-      const m = parseGoTime(node.mtime).epochNs;
-      this.times.set([Number(a / NS_PER_S), Number(a % NS_PER_S), Number(m / NS_PER_S), Number(m % NS_PER_S)], i * 4);
+      const a = parseGoTimeParts(node.atime);
+      const m = parseGoTimeParts(node.mtime);
+      const t = this.times;
+      t[i * 4] = a.seconds;
+      t[i * 4 + 1] = a.nanos;
+      t[i * 4 + 2] = m.seconds;
+      t[i * 4 + 3] = m.nanos;
     } catch (err) {
       this.badTimes.set(i, err as Error);
     }
