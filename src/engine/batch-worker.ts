@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from './backup/batcher.js';
 
@@ -33,4 +34,14 @@ export function leastLoaded(load: readonly number[]): number {
   let w = 0;
   for (let i = 1; i < load.length; i++) if (load[i]! < load[w]!) w = i;
   return w;
+}
+
+/**
+ * Worker threads for a pool whose main thread does I/O and takes the overflow of the
+ * work itself: one per further core, at most `max`. On two cores a second worker only
+ * oversubscribes them and costs its memory (an isolate and buffers: 15-30 MB for check
+ * --read-data and restore).
+ */
+export function workersBesideMain(max = 4): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, max));
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { handle } from '../../backend/index.js';
 import type { PackedBlob } from '../../format/blob.js';
 import { packSize } from '../../format/pack-header.js';
 import type { Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
+import { workersBesideMain } from '../batch-worker.js';
 import { PieceReader, type LoadedPiece } from '../pieces.js';
 import type { IndexedPack } from './index-files.js';
 import { blobVerifier, sortedBlobs, verifyBlobs, verifyPack, verifyPackHeader } from './pack-verify.js';
@@ -34,14 +34,9 @@ const PACK_READERS = 2;
 /** Below this much data, starting worker threads costs more than it saves. */
 const WORKER_THRESHOLD = 32 << 20;
 
-/**
- * One verifying worker per further core: the main thread reads, hashes the packs and
- * takes the overflow. On two cores one worker saves ~10 % of the time for ~15 MB (a second
- * one oversubscribes the cores and costs another 30 MB).
- */
+/** The main thread reads, hashes the packs and takes the overflow; see workersBesideMain. */
 function defaultWorkers(bytes: number, packs: number): number {
-  const cores = availableParallelism();
-  return bytes < WORKER_THRESHOLD || packs < 2 ? 0 : Math.max(1, Math.min(cores - 1, 4));
+  return bytes < WORKER_THRESHOLD || packs < 2 ? 0 : workersBesideMain();
 }
 
 interface Piece {

@@ -1,5 +1,4 @@
 import { closeSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { sha256Hex } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError } from '../../errors/index.js';
@@ -9,6 +8,7 @@ import { native } from '../../native/binding.js';
 import type { Repository } from '../../repository/index.js';
 import { mapLimit, sharedTable } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
+import { workersBesideMain } from '../batch-worker.js';
 import { PieceReader, type LoadedPiece } from '../pieces.js';
 import { BlobPlan } from './blob-plan.js';
 import { EntryTable } from './entry-table.js';
@@ -27,7 +27,7 @@ export interface RestoreOptions {
   verify?: boolean;
   onError?: (path: string, err: Error) => void;
   onProgress?: (filesDone: number, bytesDone: number) => void;
-  /** Threads writing file content besides the main thread; default: one per core. */
+  /** Threads writing file content besides the main thread (which takes the overflow); default: workersBesideMain(). */
   workers?: number;
 }
 
@@ -46,10 +46,6 @@ const SHARED_PIECE_BYTES = 2 * PIECE_SPAN;
 /** Pieces in memory at once (being read, queued or written): with their size, most of restore's memory. */
 const PIECES_IN_FLIGHT = 6;
 
-function defaultWorkers(): number {
-  return availableParallelism();
-}
-
 /**
  * Restores a snapshot (or part of it) into `target` the way restic's restorer does: it plans
  * every file first, then reads each pack once (the range holding the blobs it needs), decodes
@@ -58,7 +54,7 @@ function defaultWorkers(): number {
  */
 export async function restore(repo: Repository, rootTree: string, o: RestoreOptions): Promise<RestoreSummary> {
   // Writer threads start up while the main thread plans.
-  const workers = o.workers ?? defaultWorkers();
+  const workers = o.workers ?? workersBesideMain();
   const pool = workers > 0 ? new WritePool(repo.key, workers) : undefined;
   try {
     return await restoreWith(pool, repo, rootTree, o);
