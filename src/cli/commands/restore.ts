@@ -20,7 +20,9 @@ export function registerRestore(program: Command): void {
       if (!f.target) throw new UsageError('please specify a directory to restore to (--target)');
       if ((f.include?.length || f.iinclude?.length) && (f.exclude?.length || f.iexclude?.length)) throw new UsageError('exclude and include patterns are mutually exclusive');
       const { id, sub } = splitSnapshotRef(ref);
-      const { repo, close } = await openRepository(g, 'shared', stdio, { loadIndex: true });
+      // The lock (with restic's 200 ms wait) is taken while the restore plans; it is held
+      // before any pack data is read.
+      const { repo, close } = await openRepository(g, 'shared', stdio, { loadIndex: true, lockInBackground: true });
       try {
         const sn = await resolveSnapshot(repo, id, f);
         await repo.loadIndex();
@@ -33,6 +35,7 @@ export function registerRestore(program: Command): void {
           ...(f.iinclude ? { iincludes: f.iinclude } : {}),
           ...(f.iexclude ? { iexcludes: f.iexclude } : {}),
           verify: f.verify ?? false,
+          lockHeld: repo.writeGate,
           onError: (p, err) => (g.json ? stdio.json({ message_type: 'error', error: { message: err.message }, during: 'restore', item: p }) : stdio.err(`ignoring error for ${p}: ${err.message}`)),
         });
         if (g.json) stdio.json({ message_type: 'summary', total_files: s.files, files_restored: s.files, total_bytes: s.bytes, bytes_restored: s.bytes, errors: s.errors });

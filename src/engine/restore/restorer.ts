@@ -27,6 +27,11 @@ export interface RestoreOptions {
   verify?: boolean;
   onError?: (path: string, err: Error) => void;
   onProgress?: (filesDone: number, bytesDone: number) => void;
+  /**
+   * Settles once the repository lock is held (it rejects if the lock cannot be taken):
+   * the trees are walked and directories made meanwhile, pack data is read only after it.
+   */
+  lockHeld?: Promise<void>;
   /** Threads writing file content besides the main thread (which takes the overflow); default: workersBesideMain(). */
   workers?: number;
 }
@@ -135,12 +140,14 @@ async function restoreWith(pool: WritePool | undefined, repo: Repository, rootTr
     }
   };
 
+  await repo.prefetchTreePacks(); // the walk then reads trees from memory, not one disk read each
   const start = o.subpath ? await resolveSubpath(repo, rootTree, o.subpath) : { tree: rootTree };
   if ('tree' in start) await walk(start.tree, target, '');
   else if (start.node.type === 'file') planFile(Buffer.concat([target, Buffer.from('/'), start.node.name]), start.node);
   else later.push({ dest: Buffer.concat([target, Buffer.from('/'), start.node.name]), node: start.node });
 
   // ---- content: each pack read once ----
+  await o.lockHeld;
   const { remaining, sizes } = blobs.entryCounts(entries.size);
   const plan: SharedRestorePlan = {
     blobs: blobs.shared(),
