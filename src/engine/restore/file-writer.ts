@@ -23,11 +23,11 @@ const MAX_OPEN = 64;
 
 /**
  * Writes blobs into target files in pack order rather than file order, from any number of
- * threads at once, each with its own FileWriter. No thread creates a file "first": each
- * opens it without truncating (creating it if needed), and whichever thread opens it first
- * cuts or extends it to its final size. That never touches bytes a blob was written to,
- * since every blob lies within the final size, and the blobs cover the file completely,
- * so no byte of an older file at the target survives.
+ * threads at once, each with its own FileWriter. No thread truncates a file: each opens it
+ * (creating it if needed), and the first thread to open an existing one cuts or extends it
+ * to its final size. That never touches bytes a blob was written to, since every blob lies
+ * within the final size, and the blobs cover the file completely, so no byte of an older
+ * file at the target survives.
  *
  * Calls are synchronous on purpose: they hit the page cache and return in microseconds,
  * while each promise-based fs call costs tens of microseconds of thread-pool hand-off.
@@ -42,16 +42,40 @@ export class FileWriter {
   write(e: number, data: Uint8Array, offset: number): void {
     let fd = this.open.get(e);
     if (fd === undefined) {
-      fd = openSync(entryPath(this.files.paths, e), constants.O_WRONLY | constants.O_CREAT, 0o600);
+      fd = this.openFile(e);
       this.open.set(e, fd);
       if (this.open.size > MAX_OPEN) this.close(this.open.keys().next().value as number);
-      if (!(Atomics.or(this.files.flags, e, SIZED) & SIZED)) ftruncateSync(fd, this.files.sizes[e]!);
     } else {
       this.open.delete(e); // re-insert: Map order is the LRU order
       this.open.set(e, fd);
     }
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+  }
+
+  /**
+   * The first thread to open a file creates it exclusively: a new file needs no sizing, as
+   * the blobs fill it. Only when something is there already (an older file, or the file
+   * another thread just created) is it cut or extended to its final size.
+   */
+  private openFile(e: number): number {
+    const path = entryPath(this.files.paths, e);
+    if (!(Atomics.or(this.files.flags, e, SIZED) & SIZED)) {
+      try {
+        return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const fd = openSync(path, constants.O_WRONLY, 0o600);
+      try {
+        ftruncateSync(fd, this.files.sizes[e]!);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+      return fd;
+    }
+    return openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
   }
 
   failed(e: number): boolean {
