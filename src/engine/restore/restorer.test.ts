@@ -33,8 +33,9 @@ function node(name: string, type: TreeNode['type'], extra: Partial<TreeNode> = {
 
 /**
  * A repository written blob by blob, so the test knows where every blob is: a 10 MiB file
- * (several pieces of one pack), blobs used twice in one file and by several files,
- * compressed and uncompressed blobs, an empty file, a symlink and nested directories.
+ * (several pieces of one pack), a blob bigger than a shared piece buffer, blobs used twice
+ * in one file and by several files, compressed and uncompressed blobs, an empty file, a
+ * symlink and nested directories.
  */
 async function fixture(): Promise<Fixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cofre-restore-'));
@@ -59,7 +60,11 @@ async function fixture(): Promise<Fixture> {
   for (const b of big) bigIds.push(await save(b));
   const shared = randomBytes(3000);
   const sharedId = await save(shared);
+  // Bigger than a shared piece buffer: read into a buffer of its own and handed to a worker.
+  const huge = randomBytes(9 * MiB);
+  const hugeId = await save(huge);
 
+  files.set('aaa-huge', huge);
   files.set('big', Buffer.concat(big));
   files.set('dup', Buffer.concat([shared, shared, big[3]!]));
   files.set('small', small);
@@ -72,6 +77,7 @@ async function fixture(): Promise<Fixture> {
     'tree',
     encodeTree(
       sortNodes([
+        node('aaa-huge', 'file', { content: [hugeId] }),
         node('big', 'file', { content: bigIds }),
         node('dup', 'file', { content: [sharedId, sharedId, bigIds[3]!] }),
         node('small', 'file', { content: [smallId] }),
@@ -119,9 +125,9 @@ test('restores content and metadata exactly, with and without writer threads, ov
     const opts: RestoreOptions = { target, verify: true, onError: (p, e) => errors.push(`${p}: ${e.message}`), ...(workers === undefined ? {} : { workers }) };
     const sum = await restore(f.repo, f.tree, opts);
     assert.deepEqual(errors, [], `workers ${workers}`);
-    assert.equal(sum.files, 6);
+    assert.equal(sum.files, 7);
     assert.equal(sum.dirs, 2);
-    assert.equal(sum.verified, 5); // files with content
+    assert.equal(sum.verified, 6); // files with content
     assert.equal(sum.bytes, [...f.files.values()].reduce((a, b) => a + b.length, 0));
     assertRestored(target, f.files);
   }
