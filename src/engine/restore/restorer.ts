@@ -53,9 +53,11 @@ const PIECES_IN_FLIGHT = 6;
 
 /**
  * Restores a snapshot (or part of it) into `target` the way restic's restorer does: it plans
- * every file first, then reads each pack once (the range holding the blobs it needs), decodes
- * each blob once and writes it to every file and offset that uses it. File metadata is set
- * when a file's last blob lands; directory metadata last, deepest first.
+ * every file first, then reads each pack once (the ranges holding the blobs it needs), decodes
+ * each blob once and writes it to every file and offset that uses it. The main thread plans,
+ * reads and sets metadata; blobs are decoded and written on worker threads (see PieceWriter),
+ * and on the main thread when every worker has work queued.
+ * File metadata is set when a file's last blob lands; directory metadata last, deepest first.
  */
 export async function restore(repo: Repository, rootTree: string, o: RestoreOptions): Promise<RestoreSummary> {
   // Writer threads start up while the main thread plans.
