@@ -276,12 +276,31 @@ static napi_value ScanDirFn(napi_env env, napi_callback_info info) {
   napi_create_async_work(env, NULL, name, scan_execute, scan_complete, s, &s->work);
   napi_queue_async_work(env, s->work);
   return promise;
+ * preallocate(fd: number, length: number): fallocate(fd, 0, 0, length), so the file is
+ * `length` bytes long and its blocks are allocated in one call. Writing into allocated
+ * blocks skips the file system's per-block delayed-allocation bookkeeping (on ext4 that
+ * was a third of the CPU time of a buffered write). Throws ENOTSUP where the file system
+ * or platform cannot do it; never falls back to writing zeros as posix_fallocate does.
+ */
+static napi_value Preallocate(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t fd = get_i64(env, argv[0]), len = get_i64(env, argv[1]);
+#ifdef __linux__
+  if (fallocate((int)fd, 0, 0, (off_t)len) != 0) return throw_errno(env, "fallocate", errno == EOPNOTSUPP ? ENOTSUP : errno);
+  return NULL;
+#else
+  (void)fd; (void)len;
+  return throw_errno(env, "fallocate", ENOTSUP);
+#endif
 }
 
 void register_fs_extra(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scanDir", NAPI_AUTO_LENGTH, ScanDirFn, NULL, &fn);
   napi_set_named_property(env, exports, "scanDir", fn);
+  napi_create_function(env, "preallocate", NAPI_AUTO_LENGTH, Preallocate, NULL, &fn);
+  napi_set_named_property(env, exports, "preallocate", fn);
   napi_create_function(env, "fadviseWillNeed", NAPI_AUTO_LENGTH, FadviseWillNeed, NULL, &fn);
   napi_set_named_property(env, exports, "fadviseWillNeed", fn);
   napi_create_function(env, "lutimesNs", NAPI_AUTO_LENGTH, LutimesNs, NULL, &fn);

@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   backend: ['format', 'native', 'util', 'errors'],
   repository: ['backend', 'format', 'crypto', 'chunker', 'native', 'util', 'errors'],
   engine: ['repository', 'backend', 'format', 'crypto', 'chunker', 'native', 'util', 'errors'],
-  server: ['backend', 'format', 'crypto', 'util', 'errors'],
+  server: ['backend', 'format', 'crypto', 'native', 'util', 'errors'],
   cli: ['server', 'engine', 'repository', 'backend', 'format', 'crypto', 'chunker', 'native', 'util', 'errors'],
 };
 /** Pure layers: no IO of their own, so they stay testable against vectors. */

@@ -24,6 +24,8 @@ export interface NativeBinding {
    * directory cannot be read.
    */
   scanDir(path: Buffer): Promise<[Buffer, BigInt64Array, 0] | [null, null, number]>;
+  /** fallocate(fd, 0, 0, length): allocates the blocks and sets the size; ENOTSUP where unavailable. */
+  preallocate(fd: number, length: number): void;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }

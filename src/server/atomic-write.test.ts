@@ -35,6 +35,17 @@ test('hash mismatch, wrong length and too many bytes are refused and leave nothi
   assert.deepEqual(await fsp.readdir(d), []);
 });
 
+test('a body shorter than its announced (preallocated) length is refused and leaves nothing', async () => {
+  const d = await dir();
+  const body = Buffer.alloc(3 << 20, 7);
+  const announced = body.length + (1 << 20);
+  await assert.rejects(
+    writeAtomic(d, sha(body), chunks(body, 65536), { expectedSha256: sha(body), expectedLength: announced, maxBytes: announced, fileMode: 0o600 }),
+    (e: unknown) => e instanceof WriteRefused && e.reason === 'length-mismatch',
+  );
+  assert.deepEqual(await fsp.readdir(d), []);
+});
+
 test('a body that fails midway leaves nothing; the final name is never replaced', async () => {
   const d = await dir();
   const broken = new PassThrough();

@@ -9,6 +9,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { finished, type Readable } from 'node:stream';
+import { native } from '../native/binding.js';
 import { writeBatch } from './batch-writer.js';
 import { errnoCode } from './confined-fs.js';
 
@@ -43,6 +44,30 @@ export interface AtomicWriteOptions {
 const BATCH = 1 << 20;
 /** Unwritten bytes at which the request is paused (backpressure towards the client). */
 const PAUSE_AT = 8 << 20;
+
+/**
+ * Uploads announcing at least this many bytes have their blocks allocated before the body
+ * arrives. Buffered writes into allocated blocks skip the file system's per-block delayed
+ * allocation work: on ext4 that was a third of the kernel time of writing a pack (measured
+ * with perf: about 0.04 s less CPU per 560 MB of packs). Below 1 MiB it saves less than
+ * the extra call costs.
+ */
+const PREALLOCATE_MIN = 1 << 20;
+/**
+ * restic's largest pack size. Above it nothing is preallocated, so a request header alone
+ * (the body may never come) cannot reserve more disk space than one pack.
+ */
+const PREALLOCATE_MAX = 128 << 20;
+
+function preallocate(fd: number, length: number | undefined): void {
+  if (length === undefined || length < PREALLOCATE_MIN || length > PREALLOCATE_MAX) return;
+  try {
+    native.preallocate(fd, length);
+  } catch {
+    // Only an optimisation. Where the file system cannot preallocate, the writes do the
+    // allocation as usual; if the disk is full, they fail with ENOSPC themselves.
+  }
+}
 
 /**
  * Copies `body` into `fd`, feeding every chunk to `hash` on arrival and writing in batches
@@ -112,6 +137,7 @@ export async function writeAtomic(dir: string, name: string, body: Readable, opt
   let committed = false;
   const hash = opts.expectedSha256 !== undefined ? createHash('sha256') : null;
   try {
+    preallocate(fh.fd, opts.expectedLength);
     const bytes = await copyToFile(body, fh.fd, hash, opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
     if (opts.expectedLength !== undefined && bytes !== opts.expectedLength) throw new WriteRefused('length-mismatch');
     if (hash && hash.digest('hex') !== opts.expectedSha256) throw new WriteRefused('hash-mismatch');
