@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Fetched once per process (worker threads share them; EVP objects are thread-safe). */
@@ -158,6 +159,26 @@ static void tune_allocator(void) {
 #endif
 }
 
+/*
+ * setMallocTrimThreshold(bytes): free memory at the top of the heap is handed back to the
+ * kernel only once it exceeds `bytes`. With the mmap threshold fixed (above), glibc keeps
+ * the trim threshold at 128 KiB, which suits short commands but not a server that frees
+ * many megabytes of request buffers at every garbage collection and then faults the same
+ * memory in again (see the server's cli.ts).
+ */
+static napi_value SetMallocTrimThreshold(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int64_t bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok ||
+      bytes < 0 || bytes > INT32_MAX)
+    return throw_error(env, "setMallocTrimThreshold expects a byte count up to 2^31-1");
+#ifdef M_TRIM_THRESHOLD
+  mallopt(M_TRIM_THRESHOLD, (int)bytes);
+#endif
+  return NULL;
+}
+
 static void init_once(void) {
   fetch_algorithms();
   tune_allocator();
@@ -172,6 +193,7 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "poly1305Aes", Poly1305Aes);
   export_fn(env, exports, "aesCtr", AesCtr);
   export_fn(env, exports, "sha256Hex", Sha256Hex);
+  export_fn(env, exports, "setMallocTrimThreshold", SetMallocTrimThreshold);
   register_fs_extra(env, exports);
   return exports;
 }

@@ -9,6 +9,8 @@ export interface NativeBinding {
   /** AES-256-CTR of src into dst (same length; may be the same memory, must not partly overlap). */
   aesCtr(key: Uint8Array, iv: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   sha256Hex(data: Uint8Array): string;
+  /** mallopt(M_TRIM_THRESHOLD): how much free memory the heap's top keeps before returning it to the kernel. */
+  setMallocTrimThreshold(bytes: number): void;
   /** utimensat(AT_SYMLINK_NOFOLLOW) with nanoseconds. */
   lutimesNs(path: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** NUL-separated attribute names. */

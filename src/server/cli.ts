@@ -3,11 +3,22 @@
  * graceful stop; `cofre server user …` → user management. Returns the exit code.
  */
 import { CofreError, ExitCode } from '../errors/index.js';
+import { native } from '../native/binding.js';
 import { parseServerArgs, serverUsage } from './args.js';
 import { startServer } from './server.js';
 import { runUserCli, type CliIo } from './user-cli.js';
 
 const VERSION = '0.1.0';
+
+/**
+ * Upload bodies arrive as 64 KiB buffers (one per socket read) that V8 frees in bulk at
+ * each garbage collection. With glibc's 128 KiB trim threshold the freed heap top went back
+ * to the kernel every time and was faulted in again for the next buffers: measured on 575 MB
+ * of pack uploads, half of the server's page faults and about 0.07 s of CPU. Keeping up to
+ * 32 MiB free costs no peak memory (it was in use a moment before); idle RSS may stay that
+ * much higher after a burst of uploads.
+ */
+const MALLOC_TRIM_THRESHOLD = 32 << 20;
 
 export async function runServerCli(argv: string[], io: CliIo = process): Promise<number> {
   const args = argv[0] === 'server' ? argv.slice(1) : argv;
@@ -30,6 +41,7 @@ export async function runServerCli(argv: string[], io: CliIo = process): Promise
 
 async function serve(args: string[], io: CliIo): Promise<number> {
   const opts = parseServerArgs(args);
+  native.setMallocTrimThreshold(MALLOC_TRIM_THRESHOLD);
   const logger = (line: string): void => void io.stderr.write(line + '\n');
   const server = await startServer({ ...opts, logger });
   logger(`Data directory: ${opts.path}`);
