@@ -8,6 +8,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { finished, type Readable } from 'node:stream';
 import { native } from '../native/binding.js';
 import { writeBatch } from './batch-writer.js';
@@ -59,14 +60,27 @@ const PREALLOCATE_MIN = 1 << 20;
  */
 const PREALLOCATE_MAX = 128 << 20;
 
+/**
+ * fallocate runs on the event loop: cheap on local file systems, but a network file system
+ * may make it a round trip. After this many calls slower than SLOW_PREALLOCATE_MS (a few,
+ * since on a busy machine preemption alone can make one call slow), or one ENOTSUP, the
+ * process stops preallocating.
+ */
+const SLOW_PREALLOCATES = 3;
+const SLOW_PREALLOCATE_MS = 20;
+let slowPreallocates = 0;
+
 function preallocate(fd: number, length: number | undefined): void {
-  if (length === undefined || length < PREALLOCATE_MIN || length > PREALLOCATE_MAX) return;
+  if (length === undefined || length < PREALLOCATE_MIN || length > PREALLOCATE_MAX || slowPreallocates >= SLOW_PREALLOCATES) return;
+  const t0 = performance.now();
   try {
     native.preallocate(fd, length);
-  } catch {
+  } catch (err) {
     // Only an optimisation. Where the file system cannot preallocate, the writes do the
     // allocation as usual; if the disk is full, they fail with ENOSPC themselves.
+    if (errnoCode(err) === 'ENOTSUP') slowPreallocates = SLOW_PREALLOCATES;
   }
+  if (performance.now() - t0 > SLOW_PREALLOCATE_MS) slowPreallocates++;
 }
 
 /**
