@@ -276,6 +276,9 @@ static napi_value ScanDirFn(napi_env env, napi_callback_info info) {
   napi_create_async_work(env, NULL, name, scan_execute, scan_complete, s, &s->work);
   napi_queue_async_work(env, s->work);
   return promise;
+}
+
+/*
  * preallocate(fd: number, length: number): fallocate(fd, 0, 0, length), so the file is
  * `length` bytes long and its blocks are allocated in one call. Writing into allocated
  * blocks skips the file system's per-block delayed-allocation bookkeeping (on ext4 that
