@@ -59,3 +59,10 @@ export function handle(type: FileType, name: string): Handle {
 export function describeHandle(h: Handle): string {
   return h.type === 'config' ? 'config' : `${h.type}/${h.name}`;
 }
+
+/** The names of every file of one type, in listing order. */
+export async function listNames(backend: Backend, type: FileType): Promise<string[]> {
+  const names: string[] = [];
+  for await (const f of backend.list(type)) names.push(f.name);
+  return names;
+}

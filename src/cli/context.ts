@@ -37,7 +37,6 @@ export const stdio: Output = {
   isTTY: process.stdout.isTTY === true,
 };
 
-
 export interface OpenedRepo {
   repo: Repository;
   lock: RepoLock | undefined;

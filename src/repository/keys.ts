@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { handle, type Backend } from '../backend/index.js';
+import { handle, listNames, type Backend } from '../backend/index.js';
 import { deriveKey, open, seal, sha256Hex, validScryptParams, SALT_SIZE, type CryptoKey, type ScryptParams } from '../crypto/index.js';
 import { BackendNotFoundError, FormatError, IntegrityError, WrongPasswordError } from '../errors/index.js';
 import { decodeKeyFile, decodeMasterKey, encodeKeyFile, encodeMasterKey, type KeyFile } from '../format/key-file.js';
@@ -39,8 +39,7 @@ async function tryKey(backend: Backend, id: string, password: string): Promise<O
 
 /** The key files a search tries, in order: the hinted one first, at most restic's limit. */
 async function keyCandidates(backend: Backend, hint?: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const f of backend.list('keys')) ids.push(f.name);
+  const ids = await listNames(backend, 'keys');
   if (hint) {
     const i = ids.findIndex((id) => id.startsWith(hint));
     if (i > 0) ids.unshift(...ids.splice(i, 1));

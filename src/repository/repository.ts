@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { handle, type Backend, type FileType } from '../backend/index.js';
+import { handle, listNames, type Backend, type FileType } from '../backend/index.js';
 import { derivePolynomial, formatPolynomial, isIrreducible, parsePolynomial } from '../chunker/index.js';
 import { keyFromBytes, open, seal, sha256Hex, type CryptoKey, type ScryptParams } from '../crypto/index.js';
 import { BackendNotFoundError, FormatError, IntegrityError, NotFoundError, RepositoryNotFoundError, UsageError } from '../errors/index.js';
@@ -154,8 +154,7 @@ export class Repository {
   }
 
   private async readIndexFiles(onError?: (id: string, err: unknown) => void): Promise<void> {
-    const ids: string[] = [];
-    for await (const f of this.backend.list('index')) ids.push(f.name);
+    const ids = await listNames(this.backend, 'index');
     await mapLimit(ids, 8, async (id) => {
       try {
         const idx = decodeIndex(await this.loadUnpacked('index', id), `index/${id}`);
@@ -327,8 +326,7 @@ export class Repository {
   }
 
   async listSnapshots(): Promise<SnapshotWithId[]> {
-    const ids: string[] = [];
-    for await (const f of this.backend.list('snapshots')) ids.push(f.name);
+    const ids = await listNames(this.backend, 'snapshots');
     return mapLimit(ids, 8, (id) => this.loadSnapshot(id));
   }
 

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { seal, type CryptoKey } from '../../crypto/index.js';
 import { zstdCompressToScratch } from '../../format/compression.js';
 import type { SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
-import { ownedArrayBuffer } from './transfer.js';
+import { ownedArrayBuffer } from '../transfer.js';
 import { Batcher, type Batch } from './batcher.js';
 import { noteBufferChurn } from '../buffer-gc.js';
 

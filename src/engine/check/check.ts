@@ -1,5 +1,6 @@
 import type { Repository } from '../../repository/index.js';
-import { listNames, loadIndexFiles, packType, type IndexedPack } from './index-files.js';
+import { listNames } from '../../backend/index.js';
+import { loadIndexFiles, packType, type IndexedPack } from './index-files.js';
 import { checkPackFiles } from './packs.js';
 import type { CheckProblem, Report } from './problems.js';
 import { readPacks, type PackReadResult } from './read-data.js';
@@ -41,7 +42,7 @@ interface ListedState {
 }
 
 async function listState(repo: Repository): Promise<ListedState> {
-  const [index, snapshots] = await Promise.all([listNames(repo, 'index'), listNames(repo, 'snapshots')]);
+  const [index, snapshots] = await Promise.all([listNames(repo.backend, 'index'), listNames(repo.backend, 'snapshots')]);
   return { index: index.sort(), snapshots: snapshots.sort() };
 }
 

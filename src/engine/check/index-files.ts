@@ -2,7 +2,7 @@ import { decodeIndex } from '../../format/index-file.js';
 import type { BlobType, PackedBlob } from '../../format/blob.js';
 import type { Repository } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
-import type { FileType } from '../../backend/index.js';
+import { listNames } from '../../backend/index.js';
 
 /** One pack as the index files describe it: every blob entry, and which index files name it. */
 export interface IndexedPack {
@@ -35,7 +35,7 @@ function blobKey(b: PackedBlob): string {
  * When `fillRepoIndex` is set the repository's own index is filled from the same reads.
  */
 export async function loadIndexFiles(repo: Repository, fillRepoIndex = true, listed?: readonly string[]): Promise<LoadedIndex> {
-  const ids = listed ? [...listed] : await listNames(repo, 'index');
+  const ids = listed ? [...listed] : await listNames(repo.backend, 'index');
   ids.sort();
   const decoded = await mapLimit(ids, 8, async (id) => {
     try {
@@ -66,13 +66,6 @@ export async function loadIndexFiles(repo: Repository, fillRepoIndex = true, lis
   return out;
 }
 
-/** The names of every file of one type. */
-export async function listNames(repo: Repository, type: FileType): Promise<string[]> {
-  const names: string[] = [];
-  for await (const f of repo.backend.list(type)) names.push(f.name);
-  return names;
-}
-
 /** Adds every loaded pack to the repository's (lookup) index. */
 export function fillRepoIndex(repo: Repository, loaded: LoadedIndex): void {
   for (const p of loaded.packs.values()) repo.index.addPack(p.id, p.blobs);
@@ -90,7 +83,7 @@ export async function loadIndexWhileLocking(repo: Repository, lockHeld: Promise<
   await lockHeld;
   let idx = await early;
   if (lockHeld !== undefined) {
-    const now = await listNames(repo, 'index');
+    const now = await listNames(repo.backend, 'index');
     const seen = new Set([...idx.indexIds, ...idx.errors.map((e) => e.indexId)]);
     if (now.length !== seen.size || now.some((id) => !seen.has(id))) idx = await loadIndexFiles(repo, false);
   }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CryptoKey } from '../../crypto/index.js';
 import type { PackedBlob } from '../../format/blob.js';
+import { ownedArrayBuffer } from '../transfer.js';
 import type { VerifyRequest, VerifyResponse, VerifyWorkerInit } from './verify-protocol.js';
 
 interface Pending {
@@ -40,18 +41,10 @@ export class VerifyPool {
   verify(bytes: Buffer, base: number, blobs: readonly PackedBlob[]): Promise<string[]> {
     if (this.failure) return Promise.reject(this.failure);
     const copied = blobs.map((b) => ({ ...b }));
-    let req: VerifyRequest;
-    if (bytes.buffer instanceof SharedArrayBuffer) {
-      req = { seq: ++this.seq, bytes: bytes.buffer, offset: bytes.byteOffset, length: bytes.length, base, blobs: copied };
-    } else {
-      // Transfer needs an ArrayBuffer holding exactly these bytes (small reads may share a pool).
-      let ab = bytes.buffer as ArrayBuffer;
-      if (bytes.byteOffset !== 0 || ab.byteLength !== bytes.length) {
-        ab = new ArrayBuffer(bytes.length);
-        new Uint8Array(ab).set(bytes);
-      }
-      req = { seq: ++this.seq, bytes: ab, offset: 0, length: bytes.length, base, blobs: copied };
-    }
+    const req: VerifyRequest =
+      bytes.buffer instanceof SharedArrayBuffer
+        ? { seq: ++this.seq, bytes: bytes.buffer, offset: bytes.byteOffset, length: bytes.length, base, blobs: copied }
+        : { seq: ++this.seq, bytes: ownedArrayBuffer(bytes), offset: 0, length: bytes.length, base, blobs: copied };
     return new Promise((resolve, reject) => {
       this.waiting.push({ req, pending: { resolve, reject } });
       this.dispatch();

@@ -1,3 +1,4 @@
+import { listNames } from '../../backend/index.js';
 import { byTime, matchesFilter, type SnapshotFilter } from '../snapshots/find.js';
 import type { Repository, SnapshotWithId } from '../../repository/index.js';
 import { mapLimit } from '../../util/index.js';
@@ -6,8 +7,7 @@ export type Warn = (message: string) => void;
 
 /** Every snapshot that can be loaded, oldest first; unreadable ones are reported and skipped. */
 export async function loadAllSnapshots(repo: Repository, warn: Warn): Promise<SnapshotWithId[]> {
-  const ids: string[] = [];
-  for await (const f of repo.backend.list('snapshots')) ids.push(f.name);
+  const ids = await listNames(repo.backend, 'snapshots');
   const loaded = await mapLimit(ids, 8, async (id) => {
     try {
       return await repo.loadSnapshot(id);

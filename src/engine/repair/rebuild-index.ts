@@ -1,4 +1,4 @@
-import { handle } from '../../backend/index.js';
+import { handle, listNames } from '../../backend/index.js';
 import type { PackedBlob } from '../../format/blob.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../../format/index-file.js';
 import { packSize } from '../../format/pack-header.js';
@@ -32,8 +32,7 @@ export interface RebuildIndexResult {
 export async function rebuildIndex(repo: Repository, o: RebuildIndexOptions = {}): Promise<RebuildIndexResult> {
   const info = o.info ?? (() => undefined);
   const warn = o.warn ?? (() => undefined);
-  const oldIndexes: string[] = [];
-  for await (const f of repo.backend.list('index')) oldIndexes.push(f.name);
+  const oldIndexes = await listNames(repo.backend, 'index');
 
   const fromIndex = new Map<string, PackedBlob[]>();
   if (!o.readAllPacks) {

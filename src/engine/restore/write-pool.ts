@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { CryptoKey } from '../../crypto/index.js';
-import { ownedArrayBuffer } from '../backup/transfer.js';
+import { ownedArrayBuffer } from '../transfer.js';
 import { leastLoaded, startBatchWorker } from '../batch-worker.js';
 import type { PieceResult, SharedRestorePlan } from './piece-writer.js';
 import type { WriterMessage, WriterReply } from './write-protocol.js';
