@@ -139,6 +139,7 @@ static napi_value Sha256Hex(napi_env env, napi_callback_info info) {
 }
 
 void register_fs_extra(napi_env env, napi_value exports);
+void register_scrypt_lanes(napi_env env, napi_value exports);
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
@@ -195,5 +196,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "sha256Hex", Sha256Hex);
   export_fn(env, exports, "setMallocTrimThreshold", SetMallocTrimThreshold);
   register_fs_extra(env, exports);
+  register_scrypt_lanes(env, exports);
   return exports;
 }

@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "cofre_native",
-      "sources": ["addon.c", "fs-extra.c"],
-      "cflags": ["-O2"]
+      "sources": ["addon.c", "fs-extra.c", "scrypt-lanes.c"],
+      "cflags": ["-O3"]
     }
   ]
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../errors/index.js';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
 import { deriveKey, open, openInPlace, poly1305Aes, seal, sha256Hex } from './index.js';
 
 const IntegrityErrorGuard = (e: unknown): boolean => e instanceof IntegrityError;
@@ -77,6 +77,21 @@ test('openInPlace checks the MAC before it touches the bytes', () => {
 
 test('seal refuses an all-zero IV (restic panics on it)', () => {
   assert.throws(() => seal(keyOf(V.restic_open), Buffer.alloc(16), Buffer.from('x')));
+});
+
+test('scrypt in parallel lanes gives node:crypto\'s scrypt result for every parameter shape', async () => {
+  const flat = (k: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array }): string => Buffer.concat([k.encrypt, k.macK, k.macR]).toString('hex');
+  // p > 1 takes the lane path; lanes > p, odd r and the smallest N are the edges.
+  for (const [N, r, p, lanes] of [[2, 1, 2, 2], [16, 3, 5, 2], [1024, 8, 4, 2], [256, 1, 3, 7], [4096, 2, 2, 1]] as const) {
+    const password = `pw-${N}-${r}-${p}-ü`;
+    const salt = randomBytes(64);
+    const want = scryptSync(Buffer.from(password, 'utf8'), salt, 64, { N, r, p, maxmem: 1 << 30 }).toString('hex');
+    // Fresh salts: deriveKey shares derivations by their inputs, so each call computes.
+    assert.equal(flat(await deriveKey(password, salt, { N, r, p }, lanes)), want, `N=${N} r=${r} p=${p} lanes=${lanes}`);
+  }
+  // RFC 7914 §12's second vector (p = 16).
+  const v = await deriveKey('password', Buffer.from('NaCl'), { N: 1024, r: 8, p: 16 }, 2);
+  assert.equal(flat(v).slice(0, 32), 'fdbabe1c9d3472007856e7190d01e9fe');
 });
 
 test('scrypt key derivation matches the vectors', async () => {

@@ -28,6 +28,11 @@ export interface NativeBinding {
   scanDir(path: Buffer): Promise<[Buffer, BigInt64Array, 0] | [null, null, number]>;
   /** fallocate(fd, 0, 0, length): allocates the blocks and sets the size; ENOTSUP where unavailable. */
   preallocate(fd: number, length: number): void;
+  /**
+   * scrypt's ROMix (RFC 7914) of each 128·r-byte lane of `blocks`, in place, on `threads`
+   * thread-pool jobs (each with its own 128·N·r-byte table).
+   */
+  scryptLanes(blocks: Uint8Array, N: number, r: number, threads: number): Promise<void>;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }

@@ -64,13 +64,14 @@ export async function searchKey(backend: Backend, password: string, hint?: strin
  * Loads the key file a search would try first and starts deriving its key, without
  * waiting for it: a searchKey run later finds that derivation under way (deriveKey shares
  * it) instead of starting from nothing. Errors are left for that search to report.
+ * `lanes` as for deriveKey.
  */
-export async function startKeySearch(backend: Backend, password: string, hint?: string): Promise<void> {
+export async function startKeySearch(backend: Backend, password: string, hint?: string, lanes = 1): Promise<void> {
   const [first] = await keyCandidates(backend, hint);
   if (first === undefined) return;
   const kf = await loadKeyFile(backend, first);
   const params = { N: kf.N, r: kf.r, p: kf.p };
-  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params).catch(() => undefined);
+  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params, lanes).catch(() => undefined);
 }
 
 /**

@@ -71,7 +71,7 @@ export class Archiver {
     const group = groupName(node.gid);
     if (user) node.user = user;
     if (group) node.group = group;
-    const saved = await this.pool.saveFile(Buffer.alloc(0), (n) => {
+    const saved = await this.pool.saveFile(Buffer.alloc(0), Infinity, (n) => {
       this.counters.totalBytes += n;
     });
     node.content = saved.content;
@@ -175,7 +175,7 @@ export class Archiver {
     const shown = p.toString();
     this.current.add(shown);
     try {
-      const saved = await this.pool.saveFile(p, (n) => {
+      const saved = await this.pool.saveFile(p, Number(node.size ?? 0n), (n) => {
         this.counters.totalBytes += n;
       });
       node.content = saved.content;

@@ -8,8 +8,18 @@ import { CREDIT_BUDGET, creditUnits } from './credits.js';
 
 
 
+/** A file's weight in a chunk worker's queue: its size, and a little for opening it. */
+const loadOf = (size: number): number => (Number.isFinite(size) ? size : 1 << 30) + 4096;
+
 /** Bytes queued at every running sealer before another one starts (a few large chunks). */
 const SEAL_BACKLOG = 4 << 20;
+/**
+ * Bytes sealed since the last sealer started before another may start. A sealer costs ~28 MB
+ * of memory (an isolate, zstd's context and buffers) and a boot; one seals the changes of a
+ * typical incremental backup in well under a second, so only large backups, where a second
+ * one shortens the run, pay for it.
+ */
+const SEALER_SPACING = 128 << 20;
 
 export interface SavedFile {
   content: string[];
@@ -23,6 +33,8 @@ export interface SavedFile {
 interface FileState {
   job: number;
   worker: number;
+  /** What the file adds to its worker's chunkLoad. */
+  load: number;
   saved: SavedFile;
   /** Chunks of this file still being sealed. */
   sealing: number;
@@ -53,6 +65,8 @@ export class ChunkPool {
   private readonly sealers: Worker[] = [];
   /** Plaintext bytes queued at each sealer. */
   private readonly sealLoad: number[] = [];
+  /** Bytes handed to sealers since the last one started. */
+  private sealedSinceStart = 0;
   private readonly credits: Int32Array;
   private readonly files = new Map<number, FileState>();
   private readonly seals = new Map<number, SealState>();
@@ -106,15 +120,18 @@ export class ChunkPool {
     this.toSealers.push(new Batcher(s));
     this.sealers.push(s);
     this.sealLoad.push(0);
+    this.sealedSinceStart = 0;
   }
 
   /**
-   * Sealers start one at a time, the next only once every running one has a backlog: a
-   * backup that changed little has too few new chunks to pay for booting a sealer per core.
+   * Sealers start one at a time, the next only once every running one has a backlog and the
+   * last one has run for a while: a backup that changed little has too few new chunks to
+   * pay for booting a sealer per core.
    */
   private sealerFor(): number {
     const w = this.sealers.length ? leastLoaded(this.sealLoad) : -1;
-    if (this.sealers.length < this.sealerCount && (w < 0 || this.sealLoad[w]! >= SEAL_BACKLOG)) {
+    const due = w < 0 || (this.sealLoad[w]! >= SEAL_BACKLOG && this.sealedSinceStart >= SEALER_SPACING);
+    if (this.sealers.length < this.sealerCount && due) {
       this.startSealer();
       return this.sealers.length - 1;
     }
@@ -134,18 +151,24 @@ export class ChunkPool {
     return this.chunkerCount + this.sealerCount;
   }
 
-  /** Chunks, deduplicates and stores one file (an empty path reads standard input). */
-  saveFile(path: Buffer, onProgress?: (bytes: number) => void): Promise<SavedFile> {
+  /**
+   * Chunks, deduplicates and stores one file (an empty path reads standard input), whose
+   * size when listed was `size`.
+   */
+  saveFile(path: Buffer, size: number, onProgress?: (bytes: number) => void): Promise<SavedFile> {
     if (this.failure) return Promise.reject(this.failure);
     if (!this.repo) return Promise.reject(new Error('ChunkPool.saveFile before attach()'));
     if (this.chunkers.length === 0) this.startChunkers();
+    // Balanced by bytes queued, so large files spread over the workers.
     const w = leastLoaded(this.chunkLoad);
     const job = this.nextJob++;
-    this.chunkLoad[w]!++;
+    const load = loadOf(size);
+    this.chunkLoad[w]! += load;
     return new Promise<SavedFile>((resolve, reject) => {
       this.files.set(job, {
         job,
         worker: w,
+        load,
         saved: { content: [], size: 0, newBlobs: 0, addedBytes: 0, addedPacked: 0 },
         sealing: 0,
         done: undefined,
@@ -153,7 +176,7 @@ export class ChunkPool {
         resolve,
         reject,
       });
-      this.toChunkers[w]!.push({ kind: 'file', job, path: path.toString('base64') });
+      this.toChunkers[w]!.push({ kind: 'file', job, path: path.toString('base64'), size });
     });
   }
 
@@ -168,7 +191,7 @@ export class ChunkPool {
     if (!f) return;
     if (m.kind === 'done') {
       f.done = m;
-      this.chunkLoad[f.worker]!--;
+      this.chunkLoad[f.worker]! -= f.load;
       this.settle(f);
       return;
     }
@@ -183,6 +206,7 @@ export class ChunkPool {
     const seq = this.nextSeal++;
     const sealer = this.sealerFor();
     this.sealLoad[sealer]! += m.data.byteLength;
+    this.sealedSinceStart += m.data.byteLength;
     this.seals.set(seq, { file: f, id: m.id, length: m.data.byteLength, sealer });
     this.toSealers[sealer]!.push({ kind: 'seal', seq, data: m.data }, [m.data]);
   }

@@ -23,6 +23,8 @@ export interface FileJob {
   job: number;
   /** Path bytes, base64 (names need not be UTF-8); empty for standard input. */
   path: string;
+  /** Size when listed (the file may since have changed); Infinity when unknown (stdin). */
+  size: number;
 }
 
 export type ChunkMessage =

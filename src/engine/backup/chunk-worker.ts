@@ -3,9 +3,14 @@
  * (its blob id). Flow control: the main thread grants credits through a shared counter; the
  * worker waits (Atomics.wait, off the main thread) when it has used them all, so memory stays
  * bounded however fast the disk is.
+ *
+ * Small files are never stuck behind a large one: while a large file is read, the worker
+ * takes new jobs off its port after every read and runs the single-chunk ones at once. A
+ * changed disk image would otherwise hold back every small file queued behind it, and the
+ * directory walk on the main thread waits for those to finish its trees.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Chunker } from '../../chunker/index.js';
 import { sha256Hex } from '../../crypto/index.js';
 import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob } from './chunk-protocol.js';
@@ -36,21 +41,26 @@ function waitForCredit(units: number): void {
 }
 
 function emitChunk(job: FileJob, chunk: Buffer): void {
-  const id = sha256Hex(chunk);
   // A dedicated, not zero-filled buffer (it is overwritten at once) that can be transferred.
   const copy = Buffer.allocUnsafeSlow(chunk.length);
   chunk.copy(copy);
-  const data = copy.buffer as ArrayBuffer;
+  emitOwned(job, copy);
+}
+
+/** Posts a chunk held in a buffer of its own (transferred, not copied). */
+function emitOwned(job: FileJob, chunk: Buffer): void {
+  const id = sha256Hex(chunk);
+  const data = chunk.buffer as ArrayBuffer;
   waitForCredit(creditUnits(chunk.length));
   out.push({ kind: 'chunk', job: job.job, id, data }, [data]);
   noteBufferChurn(chunk.length);
 }
 
 /** readSync that waits out EAGAIN: stdin may be a non-blocking pipe or socket. */
-function readBlocking(fd: number, pos: number): number {
+function readBlocking(fd: number, into: Buffer, pos: number, length: number): number {
   for (;;) {
     try {
-      return readSync(fd, buffer, pos, READ_SIZE, null);
+      return readSync(fd, into, pos, length, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       Atomics.wait(sleeper, 0, 0, 5);
@@ -69,14 +79,17 @@ function processFile(job: FileJob): number {
     let fill = 0; // bytes valid in `buffer`
     let scan = 0; // bytes already given to the chunker
     for (;;) {
-      if (fill + READ_SIZE > buffer.length) {
+      // Compacting as soon as a read's worth is consumed keeps the part of `buffer` ever
+      // written (and so resident) near one chunk plus a read, not all of its 9 MiB.
+      if (start >= READ_SIZE || fill + READ_SIZE > buffer.length) {
         buffer.copyWithin(0, start, fill);
         fill -= start;
         scan -= start;
         start = 0;
       }
-      const n = readBlocking(fd, fill);
+      const n = readBlocking(fd, buffer, fill, READ_SIZE);
       if (n === 0) break;
+      takeJobs();
       fill += n;
       total += n;
       while (scan < fill) {
@@ -97,9 +110,52 @@ function processFile(job: FileJob): number {
   return total;
 }
 
-function runJob(job: FileJob): void {
+/** Reads until `into` is full or the file ends; returns the bytes read. */
+function readFull(fd: number, into: Buffer): number {
+  let fill = 0;
+  for (let n; fill < into.length && (n = readBlocking(fd, into, fill, into.length - fill)) > 0; ) fill += n;
+  return fill;
+}
+
+/** Where a small file's bytes beyond its listed size go (it grew): allocated on first need. */
+let spill: Buffer | undefined;
+
+/**
+ * A file of at most the chunker's minimum size is one chunk whatever its content: it is read
+ * straight into a buffer of its own, with no chunker and no copy. Returns undefined, having
+ * emitted nothing, if the file has grown past that size since it was listed.
+ */
+function processSmallFile(job: FileJob): number | undefined {
+  const fd = openSync(Buffer.from(job.path, 'base64'), 'r');
   try {
-    const size = processFile(job);
+    const data = Buffer.allocUnsafeSlow(job.size);
+    const fill = readFull(fd, data);
+    if (fill < data.length) {
+      if (fill > 0) emitChunk(job, data.subarray(0, fill)); // it shrank
+      return fill;
+    }
+    spill ??= Buffer.allocUnsafeSlow(chunker.minSize + 1);
+    const more = readFull(fd, spill.subarray(0, chunker.minSize + 1 - fill));
+    if (fill + more > chunker.minSize) return undefined;
+    if (more > 0) emitChunk(job, Buffer.concat([data, spill.subarray(0, more)]));
+    else if (fill > 0) emitOwned(job, data);
+    return fill + more;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const isSmall = (job: FileJob): boolean => job.path !== '' && job.size <= chunker.minSize;
+
+function runJob(job: FileJob, nested: boolean): void {
+  try {
+    const small = isSmall(job) ? processSmallFile(job) : undefined;
+    if (small === undefined && nested) {
+      // Grown past one chunk: it waits, as a large file, for the one being read.
+      queued.push({ ...job, size: Infinity });
+      return;
+    }
+    const size = small ?? processFile(job);
     out.push({ kind: 'done', job: job.job, size });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -107,7 +163,41 @@ function runJob(job: FileJob): void {
   }
 }
 
-parentPort!.on('message', (msg: Batch<FileJob> | ChunkerInit) => {
+/** Jobs received and not started, in arrival order. */
+const queued: FileJob[] = [];
+/** True while a file is being chunked: only single-chunk files may run in between. */
+let inFile = false;
+
+function accept(msg: Batch<FileJob> | ChunkerInit): void {
   if (msg.kind === 'init') chunker = new Chunker(BigInt('0x' + msg.polynomial));
-  else for (const job of msg.items) runJob(job);
+  else for (const job of msg.items) queued.push(job);
+}
+
+/** Called between reads of a large file: runs the small files that arrived meanwhile. */
+function takeJobs(): void {
+  for (let m; (m = receiveMessageOnPort(parentPort!)) !== undefined; ) accept(m.message as Batch<FileJob> | ChunkerInit);
+  if (!inFile || queued.length === 0) return;
+  const large = queued.filter((job) => !isSmall(job));
+  const small = queued.filter(isSmall);
+  queued.length = 0;
+  queued.push(...large);
+  for (const job of small) runJob(job, true);
+  // The main thread needs these results now; the port is not served while this file is read.
+  out.flush();
+}
+
+function drain(): void {
+  for (let job; (job = queued.shift()) !== undefined; ) {
+    inFile = true;
+    try {
+      runJob(job, false);
+    } finally {
+      inFile = false;
+    }
+  }
+}
+
+parentPort!.on('message', (msg: Batch<FileJob> | ChunkerInit) => {
+  accept(msg);
+  drain();
 });

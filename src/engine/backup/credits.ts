@@ -4,7 +4,7 @@
  * bounded by bytes in flight, while many small files still flow without waiting.
  */
 export const CREDIT_UNIT = 64 * 1024;
-export const CREDIT_BUDGET = 128;
+export const CREDIT_BUDGET = 64;
 
 export function creditUnits(bytes: number): number {
   return Math.min(CREDIT_BUDGET, Math.max(1, Math.ceil(bytes / CREDIT_UNIT)));
