@@ -17,6 +17,9 @@
 #include <sys/xattr.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   napi_value msg, code, error;
@@ -298,8 +301,29 @@ static napi_value Preallocate(napi_env env, napi_callback_info info) {
 #endif
 }
 
+/*
+ * lowerThreadPriority(nice): raises the nice value of the calling thread only (Linux keeps
+ * one per thread; setpriority on the thread id). Pool workers call it so that, when the
+ * cores are contended, the main thread, which feeds them all, runs first. No-op elsewhere.
+ */
+static napi_value LowerThreadPriority(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t nice = get_i64(env, argv[0]);
+#ifdef __linux__
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  int now = getpriority(PRIO_PROCESS, (id_t)tid);
+  if (nice > now) setpriority(PRIO_PROCESS, (id_t)tid, (int)nice);
+#else
+  (void)nice;
+#endif
+  return NULL;
+}
+
 void register_fs_extra(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "lowerThreadPriority", NAPI_AUTO_LENGTH, LowerThreadPriority, NULL, &fn);
+  napi_set_named_property(env, exports, "lowerThreadPriority", fn);
   napi_create_function(env, "scanDir", NAPI_AUTO_LENGTH, ScanDirFn, NULL, &fn);
   napi_set_named_property(env, exports, "scanDir", fn);
   napi_create_function(env, "preallocate", NAPI_AUTO_LENGTH, Preallocate, NULL, &fn);

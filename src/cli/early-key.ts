@@ -14,6 +14,9 @@ const NO_KEY = new Set(['init', 'version', 'server', 'demo', 'help']);
  */
 const LARGE = new Set(['backup', 'restore', 'check', 'prune', 'forget', 'copy', 'dump', 'repair', 'recover']);
 
+/** The longest the program's loading waits for the key derivation to start. */
+const EARLY_WAIT_MS = 100;
+
 /**
  * Starts deriving the repository key before the rest of the program is loaded. scrypt
  * takes about half a second by design and runs on libuv's thread pool, so loading and
@@ -21,25 +24,26 @@ const LARGE = new Set(['backup', 'restore', 'check', 'prune', 'forget', 'copy', 
  * This only guesses, from argv and the environment, what the command will open; the
  * command then opens the repository as usual and finds the derivation under way (see
  * crypto/kdf.ts). A wrong guess costs some thread-pool time and changes nothing; nothing
- * here reports errors, runs a password command or prompts.
+ * here reports errors, runs a password command or prompts. Resolves once scrypt is under
+ * way, or there is nothing to start, or after EARLY_WAIT_MS at the latest.
  */
-export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): void {
+export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const name = commandName(argv);
-  if (name === undefined || NO_KEY.has(name) || argv.includes('--help') || argv.includes('-h')) return;
+  if (name === undefined || NO_KEY.has(name) || argv.includes('--help') || argv.includes('-h')) return Promise.resolve();
   // TLS options change how a REST repository is reached; leave those to the command.
-  if (argv.some((a) => a.startsWith('--cacert') || a === '--insecure-tls')) return;
+  if (argv.some((a) => a.startsWith('--cacert') || a === '--insecure-tls')) return Promise.resolve();
   let location: string;
   try {
     location = repoLocation({ repo: optionValue(argv, ['-r', '--repo']), repositoryFile: optionValue(argv, ['--repository-file']) }, env);
   } catch {
-    return;
+    return Promise.resolve();
   }
   const passwordFile = optionValue(argv, ['-p', '--password-file']);
   const passwordCommand = optionValue(argv, ['--password-command']);
   const password = peekPassword({ passwordFile, passwordCommand }, env);
-  if (password === undefined) return;
+  if (password === undefined) return Promise.resolve();
   const hint = optionValue(argv, ['--key-hint']) ?? env['RESTIC_KEY_HINT'];
-  void (async () => {
+  const started = (async () => {
     const [{ openBackend }, { startKeySearch }] = await Promise.all([import('../backend/index.js'), import('../repository/keys.js')]);
     const backend = await openBackend(location);
     try {
@@ -48,4 +52,8 @@ export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): void
       await backend.close();
     }
   })().catch(() => undefined);
+  // The caller loads the program once scrypt is under way: loading it alongside would delay
+  // the few reads before scrypt. A slow repository (a network round trip) does not hold
+  // the program back for longer than this.
+  return Promise.race([started, new Promise<void>((resolve) => setTimeout(resolve, EARLY_WAIT_MS).unref())]);
 }

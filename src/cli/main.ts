@@ -2,6 +2,6 @@
 import { startKeyDerivation } from './early-key.js';
 
 // The key derivation starts first, the program loads while it runs (see early-key.ts).
-startKeyDerivation(process.argv.slice(2), process.env);
+await startKeyDerivation(process.argv.slice(2), process.env);
 const { main, reportFatal } = await import('./program.js');
 main(process.argv.slice(2)).then((code) => process.exit(code), reportFatal);

@@ -9,6 +9,13 @@ import type { Batch } from './backup/batcher.js';
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
+/**
+ * Nice value of backup pool workers (set by each worker on its own thread). When chunkers,
+ * sealers and the main thread contend for the cores, the main thread, whose tree walk and
+ * bookkeeping every worker waits on, should not get only its fair share.
+ */
+export const POOL_WORKER_NICE = 10;
+
 export interface BatchWorkerOptions<M> {
   /** The worker's first message (keys, parameters). */
   init: unknown;

@@ -33,6 +33,8 @@ export interface NativeBinding {
    * thread-pool jobs (each with its own 128·N·r-byte table).
    */
   scryptLanes(blocks: Uint8Array, N: number, r: number, threads: number): Promise<void>;
+  /** Sets the calling thread's nice value to `nice` if that is lower priority than now (Linux; no-op elsewhere). */
+  lowerThreadPriority(nice: number): void;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }

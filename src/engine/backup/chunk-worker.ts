@@ -9,6 +9,8 @@
  * changed disk image would otherwise hold back every small file queued behind it, and the
  * directory walk on the main thread waits for those to finish its trees.
  */
+import { native } from '../../native/binding.js';
+import { POOL_WORKER_NICE } from '../batch-worker.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Chunker } from '../../chunker/index.js';
@@ -17,6 +19,9 @@ import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob } from './chu
 import { Batcher, type Batch } from './batcher.js';
 import { creditUnits } from './credits.js';
 import { noteBufferChurn } from '../buffer-gc.js';
+
+// The main thread walks the tree and feeds every worker: it runs first when cores are short.
+native.lowerThreadPriority(POOL_WORKER_NICE);
 
 const setup = workerData as ChunkWorkerSetup;
 const credits = new Int32Array(setup.credits);

@@ -2,6 +2,8 @@
  * Seal worker: compresses (zstd, per the repository's mode) and encrypts blobs that the main
  * thread found to be new. Separate from chunking so one large file keeps every core busy.
  */
+import { native } from '../../native/binding.js';
+import { POOL_WORKER_NICE } from '../batch-worker.js';
 import { randomBytes } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { seal, type CryptoKey } from '../../crypto/index.js';
@@ -10,6 +12,9 @@ import type { SealedMessage, SealerInit, SealJob } from './chunk-protocol.js';
 import { ownedArrayBuffer } from '../transfer.js';
 import { Batcher, type Batch } from './batcher.js';
 import { noteBufferChurn } from '../buffer-gc.js';
+
+// The main thread walks the tree and feeds every worker: it runs first when cores are short.
+native.lowerThreadPriority(POOL_WORKER_NICE);
 
 let init: SealerInit;
 let key: CryptoKey;
