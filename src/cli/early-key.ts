@@ -14,6 +14,12 @@ const NO_KEY = new Set(['init', 'version', 'server', 'demo', 'help']);
  */
 const LARGE = new Set(['backup', 'restore', 'check', 'prune', 'forget', 'copy', 'dump', 'repair', 'recover']);
 
+/** The directory of a local repository location (a path or `local:path`), else undefined. */
+function localPath(location: string): string | undefined {
+  if (location.startsWith('local:')) return location.slice('local:'.length) || undefined;
+  return /^[a-z0-9]+:/i.test(location) ? undefined : location;
+}
+
 /** The longest the program's loading waits for the key derivation to start. */
 const EARLY_WAIT_MS = 100;
 
@@ -43,11 +49,17 @@ export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): Prom
   const password = peekPassword({ passwordFile, passwordCommand }, env);
   if (password === undefined) return Promise.resolve();
   const hint = optionValue(argv, ['--key-hint']) ?? env['RESTIC_KEY_HINT'];
+  const lanes = LARGE.has(name) ? Math.min(2, availableParallelism()) : 1;
   const started = (async () => {
+    const local = localPath(location);
+    if (local !== undefined) {
+      const { startLocalKeySearch } = await import('../repository/local-key-start.js');
+      return startLocalKeySearch(local, password, hint, lanes);
+    }
     const [{ openBackend }, { startKeySearch }] = await Promise.all([import('../backend/index.js'), import('../repository/keys.js')]);
     const backend = await openBackend(location);
     try {
-      await startKeySearch(backend, password, hint, LARGE.has(name) ? Math.min(2, availableParallelism()) : 1);
+      await startKeySearch(backend, password, hint, lanes);
     } finally {
       await backend.close();
     }

@@ -56,12 +56,42 @@ const pad = (v: number, w: number): string => String(v).padStart(w, '0');
  */
 export function formatGoTime(epochNs: bigint, offsetSeconds: number): string {
   if (!Number.isInteger(offsetSeconds)) throw new FormatError(`time zone offset ${offsetSeconds} is not whole seconds`);
+  // Seconds as a Number (exact below 2^53 s, i.e. any int64 of nanoseconds): trees hold three
+  // times per node, and a backup formats two for every file it checks, so BigInt math is
+  // kept to one division.
+  const whole = epochNs / NS_PER_S;
+  const secs = Number(whole);
+  if (!Number.isSafeInteger(secs + offsetSeconds)) return formatGoTimeBig(epochNs, offsetSeconds);
+  return formatGoTimeOf(secs, Number(epochNs - whole * NS_PER_S), offsetSeconds);
+}
+
+/**
+ * formatGoTime of `seconds` (a safe integer) plus `nanos` (-999999999..999999999, the
+ * remainder of a truncating division) since the epoch.
+ */
+export function formatGoTimeOf(seconds: number, nanos: number, offsetSeconds: number): string {
+  let secs = seconds + offsetSeconds;
+  let ns = nanos;
+  if (ns < 0) {
+    ns += 1e9;
+    secs -= 1;
+  }
+  const days = Math.floor(secs / 86400);
+  return formatParts(days, secs - days * 86400, ns, offsetSeconds);
+}
+
+/** formatGoTime for instants whose seconds exceed 2^53 (far outside restic's years). */
+function formatGoTimeBig(epochNs: bigint, offsetSeconds: number): string {
   const wall = epochNs + BigInt(offsetSeconds) * NS_PER_S;
   const secs = floorDiv(wall, NS_PER_S);
-  const ns = Number(wall - secs * NS_PER_S);
   const days = floorDiv(secs, 86400n);
-  const sod = Number(secs - days * 86400n);
-  let [y, m, d] = civilFromDays(Number(days));
+  return formatParts(Number(days), Number(secs - days * 86400n), Number(wall - secs * NS_PER_S), offsetSeconds);
+}
+
+const pad2 = (v: number): string => (v < 10 ? `0${v}` : `${v}`);
+
+function formatParts(days: number, sod: number, ns: number, offsetSeconds: number): string {
+  let [y, m, d] = civilFromDays(days);
   if (y < 0 || y > 9999) {
     y = y < 0 ? 0 : 9999;
     if (d > daysInMonth(y, m)) {
@@ -69,12 +99,19 @@ export function formatGoTime(epochNs: bigint, offsetSeconds: number): string {
       m += 1;
     }
   }
-  let s = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(Math.floor(sod / 3600), 2)}:${pad(Math.floor(sod / 60) % 60, 2)}:${pad(sod % 60, 2)}`;
-  if (ns !== 0) s += '.' + pad(ns, 9).replace(/0+$/, '');
+  let s = `${pad(y, 4)}-${pad2(m)}-${pad2(d)}T${pad2(Math.floor(sod / 3600))}:${pad2(Math.floor(sod / 60) % 60)}:${pad2(sod % 60)}`;
+  if (ns !== 0) {
+    let digits = 9;
+    while (ns % 10 === 0) {
+      ns /= 10;
+      digits--;
+    }
+    s += '.' + pad(ns, digits);
+  }
   if (offsetSeconds === 0) return s + 'Z';
   const zoneMin = Math.trunc(offsetSeconds / 60);
   const abs = Math.abs(zoneMin);
-  return `${s}${offsetSeconds < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+  return `${s}${offsetSeconds < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
 
 // What Go 1.19's time.Parse(time.RFC3339, …) accepts: a fraction of any length

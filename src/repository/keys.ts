@@ -6,9 +6,7 @@ import { deriveKey, open, seal, sha256Hex, validScryptParams, SALT_SIZE, type Cr
 import { BackendNotFoundError, FormatError, IntegrityError, WrongPasswordError } from '../errors/index.js';
 import { decodeKeyFile, decodeMasterKey, encodeKeyFile, encodeMasterKey, type KeyFile } from '../format/key-file.js';
 import { goTimeNow } from './clock.js';
-
-/** restic tries at most this many key files before giving up. */
-const MAX_KEYS_TRIED = 20;
+import { keySearchOrder } from './key-order.js';
 
 export interface OpenedKey {
   keyId: string;
@@ -37,14 +35,9 @@ async function tryKey(backend: Backend, id: string, password: string): Promise<O
   return { keyId: id, keyFile: kf, masterKey: decodeMasterKey(plain) };
 }
 
-/** The key files a search tries, in order: the hinted one first, at most restic's limit. */
+/** The key files a search tries, in order (see keySearchOrder). */
 async function keyCandidates(backend: Backend, hint?: string): Promise<string[]> {
-  const ids = await listNames(backend, 'keys');
-  if (hint) {
-    const i = ids.findIndex((id) => id.startsWith(hint));
-    if (i > 0) ids.unshift(...ids.splice(i, 1));
-  }
-  return ids.slice(0, MAX_KEYS_TRIED);
+  return keySearchOrder(await listNames(backend, 'keys'), hint);
 }
 
 /** Finds the key file the password opens (the hinted one first), like restic's SearchKey. */

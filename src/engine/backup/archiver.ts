@@ -1,6 +1,6 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
+import { encodeNode, encodeTree, decodeTree, type TreeNode } from '../../format/tree.js';
 import type { Repository } from '../../repository/index.js';
 import { formatLocal } from '../../repository/index.js';
 import { Semaphore } from '../../util/index.js';
@@ -24,6 +24,8 @@ export interface ArchiverOptions {
 }
 
 type ParentTree = Map<string, TreeNode> | undefined;
+
+const NO_MARKERS: ReadonlySet<string> = new Set();
 
 /** Walks the targets, saves file contents through the chunk pool and writes the tree blobs. */
 export class Archiver {
@@ -55,7 +57,7 @@ export class Archiver {
       const only = root.children.get('') as { target: string };
       const st = await fsp.lstat(only.target, { bigint: true });
       this.devices.add(st.dev);
-      return (await this.saveDirContents(only.target, parent)).id;
+      return (await this.saveDirContents(only.target, parent, parentRoot)).id;
     }
     return this.saveVirtual(root, parent);
   }
@@ -133,16 +135,18 @@ export class Archiver {
   }
 
   private async saveEntry(p: Buffer, name: Buffer, st: EntryStat, prev: TreeNode | undefined, isTarget = false): Promise<TreeNode | undefined> {
-    const abs = path.resolve(p.toString());
-    if (!isTarget && this.opts.excludes.byPath(abs)) {
-      this.opts.onEvent?.({ type: 'excluded', path: abs });
+    const { excludes } = this.opts;
+    if (!isTarget && excludes.patterns.length > 0 && excludes.byPath(path.resolve(p.toString()))) {
+      this.opts.onEvent?.({ type: 'excluded', path: path.resolve(p.toString()) });
       return undefined;
     }
-    if (unchangedFile(st, prev) && !this.opts.excludes.bySize(Number(st.size)) && prev.content!.every((id) => this.repo.hasBlob('data', id))) {
+    if (unchangedFile(st, prev) && !excludes.bySize(Number(st.size)) && prev.content!.every((id) => this.repo.hasBlob('data', id))) {
       this.counters.filesUnmodified++;
       this.counters.totalFiles++;
       this.counters.totalBytes += Number(st.size);
-      return { ...prev, name };
+      // The parent's node itself (its name is these bytes): saveDirContents recognises a
+      // directory whose every entry is the parent's and reuses the parent's tree.
+      return prev;
     }
     let node: TreeNode;
     try {
@@ -153,21 +157,22 @@ export class Archiver {
     }
     if (node.type === 'dir') {
       if (!isTarget && this.opts.oneFileSystem && !this.devices.has(st.dev)) return undefined;
-      const r = await this.saveDirContents(p, this.loadParentTree(prev?.type === 'dir' ? prev.subtree : undefined));
+      const prevDir = prev?.type === 'dir' ? prev : undefined;
+      const r = await this.saveDirContents(p, this.loadParentTree(prevDir?.subtree), prevDir?.subtree);
       node.subtree = r.id;
-      if (!prev || prev.type !== 'dir') this.counters.dirsNew++;
-      else if (prev.subtree === r.id) this.counters.dirsUnmodified++;
+      if (!prevDir) this.counters.dirsNew++;
+      else if (prevDir.subtree === r.id) this.counters.dirsUnmodified++;
       else this.counters.dirsChanged++;
-      return node;
+      return prevDir && prevDir.subtree === r.id && encodeNode(prevDir) === encodeNode(node) ? prevDir : node;
     }
     if (node.type === 'file') {
-      if (this.opts.excludes.bySize(Number(st.size))) {
-        this.opts.onEvent?.({ type: 'excluded', path: abs });
+      if (excludes.bySize(Number(st.size))) {
+        this.opts.onEvent?.({ type: 'excluded', path: path.resolve(p.toString()) });
         return undefined;
       }
       return this.saveFile(p, node, prev);
     }
-    return node;
+    return prev?.type === node.type && encodeNode(prev) === encodeNode(node) ? prev : node;
   }
 
   /** Reads a new or changed file (unchanged ones were taken from the parent in saveEntry). */
@@ -200,7 +205,12 @@ export class Archiver {
     }
   }
 
-  private async saveDirContents(p: Buffer | string, parentLoad: ParentTree | Promise<ParentTree>): Promise<{ id: string }> {
+  /**
+   * Saves a directory's entries and returns its tree id. `parentId` is the tree `parentLoad`
+   * was loaded from: when every entry comes back as the parent's own node, the directory is
+   * unchanged and that tree is reused without being encoded, hashed or stored again.
+   */
+  private async saveDirContents(p: Buffer | string, parentLoad: ParentTree | Promise<ParentTree>, parentId?: string): Promise<{ id: string }> {
     const base = typeof p === 'string' ? Buffer.from(p) : p;
     // The parent tree loads while the directory is listed: two independent reads.
     const [listed, parent] = await Promise.all([
@@ -211,7 +221,7 @@ export class Archiver {
       parentLoad,
     ]);
     let entries = listed.sort((a, b) => Buffer.compare(a.name, b.name));
-    const markers = await this.opts.excludes.markersIn(path.resolve(p.toString()));
+    const markers = this.opts.excludes.hasMarkers ? await this.opts.excludes.markersIn(path.resolve(p.toString())) : NO_MARKERS;
     if (markers.size) {
       for (const e of entries) if (!markers.has(e.name.toString())) this.opts.onEvent?.({ type: 'excluded', path: path.join(p.toString(), e.name.toString()) });
       entries = entries.filter((e) => markers.has(e.name.toString()));
@@ -237,12 +247,17 @@ export class Archiver {
         pending.push(this.saveEntry(child, name, stat, prev).finally(() => this.slots.release()));
       }
     }
-    return { id: await this.saveTree(await Promise.all(pending)) };
+    const nodes = await Promise.all(pending);
+    if (parentId !== undefined && parent !== undefined && nodes.length === parent.size && this.repo.hasBlob('tree', parentId) &&
+        nodes.every((n) => n !== undefined && parent.get(n.name.toString('latin1')) === n)) {
+      return { id: parentId };
+    }
+    return { id: this.saveTree(nodes) };
   }
 
-  private async saveTree(nodes: (TreeNode | undefined)[]): Promise<string> {
+  private saveTree(nodes: (TreeNode | undefined)[]): string {
     const list = nodes.filter((n): n is TreeNode => n !== undefined).sort((a, b) => Buffer.compare(a.name, b.name));
-    const r = await this.repo.saveBlob('tree', encodeTree(list));
+    const r = this.pool.saveTree(encodeTree(list));
     if (r.added) this.counters.treeBlobs++;
     return r.id;
   }

@@ -45,6 +45,9 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   let parent: SnapshotWithId | undefined;
   if (o.parent) parent = await repo.loadSnapshot(await repo.findId('snapshots', o.parent));
   else if (o.parent === undefined) parent = await findLatestSnapshot(await repo.listSnapshots(), { hosts: [hostname], paths: absPaths });
+  // The walk reads the parent's trees one by one; reading their packs ahead turns those
+  // into page-cache hits instead of a disk round trip per directory.
+  const prefetch = parent ? repo.prefetchTreePacks().catch(() => undefined) : undefined;
   const excludes = await buildExcludeMatcher(o);
   const pool = (o.pool ?? new ChunkPool()).attach(repo);
   const archiver = new Archiver(repo, pool, { excludes, oneFileSystem: o.oneFileSystem ?? false, onEvent: o.onEvent });
@@ -52,7 +55,9 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   let tree: string;
   try {
     tree = o.stdinFilename ? await archiver.runStdin(o.stdinFilename) : await archiver.run(o.targets, parent?.tree);
+    await pool.drain();
     await cleanup;
+    await prefetch;
     await repo.flush();
   } finally {
     if (timer) clearInterval(timer);

@@ -5,6 +5,8 @@ import type { ChunkerInit, ChunkMessage, ChunkWorkerSetup, FileJob, SealedMessag
 import { Batcher } from './batcher.js';
 import { leastLoaded, startBatchWorker } from '../batch-worker.js';
 import { CREDIT_BUDGET, creditUnits } from './credits.js';
+import { sha256Hex } from '../../crypto/index.js';
+import { ownedArrayBuffer } from '../transfer.js';
 
 
 
@@ -45,17 +47,25 @@ interface FileState {
 }
 
 interface SealState {
-  file: FileState;
+  /** The file a data blob belongs to; undefined for a tree. */
+  file: FileState | undefined;
   id: string;
   length: number;
   sealer: number;
 }
 
 /**
+ * Tree plaintext that may wait at the sealers. Trees are not bounded by the chunk workers'
+ * credits; beyond this, a tree is sealed on the main thread instead of being queued.
+ */
+const TREES_IN_SEAL_MAX = 16 << 20;
+
+/**
  * The backup's CPU work on worker threads, in two roles: chunk workers read, chunk and hash
  * files; seal workers compress and encrypt. The main thread sits between them and sends only
  * chunks the repository lacks to be sealed, so duplicates cost no compression and one large
- * file still keeps every core busy.
+ * file still keeps every core busy. New tree blobs are sealed there too: the walk on the
+ * main thread is what an incremental backup waits for.
  */
 export class ChunkPool {
   private readonly chunkers: Worker[] = [];
@@ -72,6 +82,10 @@ export class ChunkPool {
   private readonly seals = new Map<number, SealState>();
   /** Blob ids being sealed right now (not yet in the repository's pending set). */
   private readonly inSeal = new Set<string>();
+  /** Tree ids being sealed, their plaintext bytes, and who waits for them all (drain). */
+  private readonly treesInSeal = new Set<string>();
+  private treeBytesInSeal = 0;
+  private treesSealed: (() => void)[] = [];
   private nextJob = 1;
   private nextSeal = 1;
   private failure: Error | undefined;
@@ -142,7 +156,12 @@ export class ChunkPool {
   attach(repo: Repository): this {
     this.repo = repo;
     this.chunkerInit = { kind: 'init', polynomial: repo.config.chunkerPolynomial };
-    this.sealerInit = { kind: 'init', key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR }, compression: repo.compression };
+    this.sealerInit = {
+      kind: 'init',
+      key: { encrypt: repo.key.encrypt, macK: repo.key.macK, macR: repo.key.macR },
+      compression: repo.compression,
+      treeCompression: repo.version >= 2 ? (repo.compression === 'max' ? 'max' : 'auto') : 'off',
+    };
     return this;
   }
 
@@ -211,22 +230,73 @@ export class ChunkPool {
     this.toSealers[sealer]!.push({ kind: 'seal', seq, data: m.data }, [m.data]);
   }
 
+  /**
+   * Stores a tree blob and returns its id at once (whether it was new); it is sealed on a
+   * seal worker and added to a pack later. drain() waits for every such tree.
+   */
+  saveTree(plain: Buffer): { id: string; added: boolean } {
+    const repo = this.repo!;
+    const id = sha256Hex(plain);
+    if (this.failure) throw this.failure;
+    if (repo.hasBlob('tree', id) || this.treesInSeal.has(id)) return { id, added: false };
+    // Without a sealer running (no new data so far), booting one for a few trees costs more
+    // than sealing them here.
+    if (this.sealers.length === 0 || this.treeBytesInSeal + plain.length > TREES_IN_SEAL_MAX) {
+      const { sealed, uncompressedLength } = repo.sealBlob('tree', plain);
+      this.trackTree(id, repo.addSealedBlob('tree', id, sealed, uncompressedLength));
+      return { id, added: true };
+    }
+    this.treesInSeal.add(id);
+    this.treeBytesInSeal += plain.length;
+    const seq = this.nextSeal++;
+    const sealer = this.sealerFor();
+    this.sealLoad[sealer]! += plain.length;
+    this.seals.set(seq, { file: undefined, id, length: plain.length, sealer });
+    const data = ownedArrayBuffer(plain);
+    this.toSealers[sealer]!.push({ kind: 'seal', seq, data, tree: true }, [data]);
+    return { id, added: true };
+  }
+
+  /** Resolves once every tree given to saveTree is in a pack (or rejects with the pool's failure). */
+  drain(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.treesInSeal.size === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.treesSealed.push(() => (this.failure ? reject(this.failure) : resolve())));
+  }
+
+  private trackTree(id: string, added: Promise<void>): void {
+    this.treesInSeal.add(id);
+    added.then(
+      () => this.treeDone(id, 0),
+      (err: Error) => this.fail(err),
+    );
+  }
+
+  private treeDone(id: string, bytes: number): void {
+    this.treesInSeal.delete(id);
+    this.treeBytesInSeal -= bytes;
+    if (this.treesInSeal.size > 0) return;
+    for (const wake of this.treesSealed.splice(0)) wake();
+  }
+
   private onSealed(m: SealedMessage): void {
     const s = this.seals.get(m.seq);
     if (!s) return;
     this.seals.delete(m.seq);
     this.sealLoad[s.sealer]! -= s.length;
     const sealed = new Uint8Array(m.sealed);
-    this.repo!.addSealedBlob('data', s.id, sealed, m.uncompressedLength).then(
+    const file = s.file;
+    this.repo!.addSealedBlob(file ? 'data' : 'tree', s.id, sealed, m.uncompressedLength).then(
       () => {
+        if (!file) return this.treeDone(s.id, s.length);
         this.inSeal.delete(s.id);
-        const saved = s.file.saved;
+        const saved = file.saved;
         saved.newBlobs++;
         saved.addedBytes += s.length;
         saved.addedPacked += sealed.length;
-        this.giveCredit(s.file.worker, s.length);
-        s.file.sealing--;
-        this.settle(s.file);
+        this.giveCredit(file.worker, s.length);
+        file.sealing--;
+        this.settle(file);
       },
       (err: Error) => this.fail(err),
     );
@@ -250,6 +320,7 @@ export class ChunkPool {
     this.failure ??= err;
     for (const f of this.files.values()) f.reject(err);
     this.files.clear();
+    for (const wake of this.treesSealed.splice(0)) wake();
   }
 
   async close(): Promise<void> {

@@ -34,13 +34,17 @@ export type ChunkMessage =
 export interface SealerInit {
   kind: 'init';
   key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array };
+  /** For data blobs (the repository's --compression; 'off' in v1 repositories). */
   compression: CompressionMode;
+  /** For tree blobs (compressed in v2 whatever --compression says, as restic does). */
+  treeCompression: CompressionMode;
 }
 
 export interface SealJob {
   kind: 'seal';
   seq: number;
   data: ArrayBuffer;
+  tree?: true;
 }
 
 export interface SealedMessage {

@@ -77,6 +77,8 @@ export async function readPatternFile(file: string): Promise<string[]> {
 export interface ExcludeMatcher {
   /** The patterns as restic records them in the snapshot's `excludes`. */
   readonly patterns: string[];
+  /** False when markersIn can only find nothing (no marker file names given). */
+  readonly hasMarkers: boolean;
   /** True if the absolute path is excluded by a pattern. */
   byPath(absPath: string): boolean;
   /**
@@ -103,6 +105,7 @@ export async function buildExcludeMatcher(o: ExcludeOptions): Promise<ExcludeMat
   if (o.excludeCaches) markers.push({ file: 'CACHEDIR.TAG', signature: CACHEDIR_SIGNATURE });
   return {
     patterns: [...patterns, ...ipatterns],
+    hasMarkers: markers.length > 0,
     byPath: (p) => res.some((r) => r.test(p)),
     markersIn: async (dir) => {
       const found = new Set<string>();

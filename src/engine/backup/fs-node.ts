@@ -2,7 +2,7 @@ import { promises as fsp, type BigIntStats } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { native } from '../../native/binding.js';
-import { formatGoTime, localOffsetSeconds } from '../../format/go-time.js';
+import { formatGoTimeOf, localOffsetSeconds } from '../../format/go-time.js';
 import { goModeFromUnix, type NodeType, type TreeNode } from '../../format/tree.js';
 
 /** uid/gid → name tables, read once per process like restic's cached user lookups. */
@@ -103,7 +103,10 @@ export async function scanDirectory(dir: Buffer): Promise<DirEntry[]> {
 }
 
 export function timeOf(ns: bigint): string {
-  return formatGoTime(ns, localOffsetSeconds(Number(ns / 1000000n)));
+  const seconds = ns / 1_000_000_000n;
+  const secs = Number(seconds);
+  const nanos = Number(ns - seconds * 1_000_000_000n);
+  return formatGoTimeOf(secs, nanos, localOffsetSeconds(secs * 1000 + Math.floor(nanos / 1e6)));
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Seal worker: compresses (zstd, per the repository's mode) and encrypts blobs that the main
- * thread found to be new. Separate from chunking so one large file keeps every core busy.
+ * Seal worker: compresses (zstd, per the repository's mode) and encrypts the data and tree
+ * blobs that the main thread found to be new. Separate from chunking so one large file keeps every core busy.
  */
 import { native } from '../../native/binding.js';
 import { POOL_WORKER_NICE } from '../batch-worker.js';
@@ -23,8 +23,9 @@ const out = new Batcher<SealedMessage>(parentPort!);
 
 function sealOne(job: SealJob): void {
   const plain = new Uint8Array(job.data);
-  const compress = init.compression !== 'off' && plain.length > 0;
-  const body = compress ? zstdCompressToScratch(plain, init.compression === 'max' ? 'max' : 'auto') : plain;
+  const mode = job.tree ? init.treeCompression : init.compression;
+  const compress = mode !== 'off' && plain.length > 0;
+  const body = compress ? zstdCompressToScratch(plain, mode === 'max' ? 'max' : 'auto') : plain;
   const sealed = ownedArrayBuffer(seal(key, randomBytes(16), body));
   out.push({ kind: 'sealed', seq: job.seq, sealed, uncompressedLength: compress ? plain.length : 0 }, [sealed]);
   noteBufferChurn(plain.length);

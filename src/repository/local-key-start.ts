@@ -1,0 +1,23 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deriveKey, SALT_SIZE, validScryptParams } from '../crypto/kdf.js';
+import { decodeKeyFile } from '../format/key-file.js';
+import { isId } from '../util/hex.js';
+import { keySearchOrder } from './key-order.js';
+
+/**
+ * startKeySearch (keys.ts) for a repository in a local directory, loading as few modules as
+ * possible: this runs before the program is loaded, and on a cold page cache every module
+ * is a disk read on the way to scrypt. It reads `<root>/keys` as the local backend lays it
+ * out; the key search that follows goes through the backend, verifies the file's name and
+ * uses this derivation only if it has the same inputs, so a wrong guess here costs only
+ * thread-pool time.
+ */
+export async function startLocalKeySearch(root: string, password: string, hint: string | undefined, lanes: number): Promise<void> {
+  const dir = path.join(root, 'keys');
+  const [first] = keySearchOrder((await readdir(dir)).filter(isId), hint);
+  if (first === undefined) return;
+  const kf = decodeKeyFile(await readFile(path.join(dir, first)));
+  const params = { N: kf.N, r: kf.r, p: kf.p };
+  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params, lanes).catch(() => undefined);
+}
