@@ -26,11 +26,18 @@ function appendByte(h: bigint, b: number, p: bigint): bigint {
 
 /** out[b]: fingerprint contribution of byte b once it is 64 bytes old (b followed by 63 zeros). */
 export function outTableBig(p: bigint): bigint[] {
-  const out: bigint[] = [];
-  for (let b = 0; b < 256; b++) {
-    let h = appendByte(0n, b, p);
+  // Reduction mod P is linear over GF(2), so out[b] is the XOR of out[2^i] over b's set
+  // bits: 8 slides of the window instead of 256 (each worker builds this table at start).
+  const single: bigint[] = [];
+  for (let bit = 0; bit < 8; bit++) {
+    let h = appendByte(0n, 1 << bit, p);
     for (let i = 0; i < WINDOW_SIZE - 1; i++) h = appendByte(h, 0, p);
-    out.push(h);
+    single.push(h);
+  }
+  const out: bigint[] = [0n];
+  for (let b = 1; b < 256; b++) {
+    const low = b & -b; // lowest set bit
+    out.push(out[b ^ low]! ^ single[31 - Math.clz32(low)]!);
   }
   return out;
 }
