@@ -48,9 +48,18 @@ function parseArgs(argv) {
   };
 }
 
+/**
+ * Machine-wide variables that tax one tool only and have nothing to do with backing up:
+ * NODE_EXTRA_CA_CERTS makes every Node process parse that certificate bundle at start
+ * (measured here: ~60 ms of CPU per command, before any of Cofre's code runs), while Go
+ * reads certificates only when it opens a TLS connection. Neither tool uses TLS here.
+ */
+const DROPPED_ENV = ['NODE_EXTRA_CA_CERTS'];
+const droppedEnv = DROPPED_ENV.filter((k) => process.env[k] !== undefined);
+
 function toolEnv(repo, cache, password) {
   const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTIC_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTIC_') && !DROPPED_ENV.includes(k)) env[k] = v;
   return { ...env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: cache };
 }
 
@@ -195,6 +204,7 @@ function main() {
     `- restic: ${tools.restic?.version ?? 'not available'}; cofre: ${tools.cofre?.version ?? 'not available'}`,
     `- dataset: seed ${o.seed}, ${manifest.files.length} files, ${(manifest.bytes / 1e6).toFixed(1)} MB, ${((100 * manifest.compressible) / manifest.bytes).toFixed(0)} % compressible text; incremental step changes ${(changed / 1e6).toFixed(1)} MB (${plan.modify.length} rewritten, ${plan.append.length + 1} appended, ${plan.imageWrites.length} × 64 KiB into the disk image, ${plan.del.length} deleted, ${plan.add.length} added)`,
     `- page cache dropped before each step: ${ctx.dropped === true ? 'yes' : 'no'}; CPU/RSS from GNU time: ${ctx.gnuTime ? 'yes' : 'no'}; repetitions: ${o.repeat} (median${o.repeat > 1 ? ', wall shows min–max' : ''})`,
+    ...(droppedEnv.length ? [`- environment of both tools: the bench's own, without ${droppedEnv.join(', ')} (see DROPPED_ENV in bench/run.mjs)`] : []),
     `- restore check: ${Object.entries(ctx.verify).map(([k, v]) => `${k} ${v}`).join('; ') || 'not run'}`,
     '',
   ];
