@@ -97,8 +97,8 @@ export class ChunkPool {
   private sealerInit: SealerInit | undefined;
 
   /**
-   * Workers start on first use: each costs ~0.1–0.25 s of CPU to boot, and a backup of
-   * unchanged files needs none. Up to one sealer per core: zstd is the largest CPU cost.
+   * Workers start on first use (or warmUp): each costs ~0.1–0.25 s of CPU to boot. Up to one
+   * sealer per core: zstd is the largest CPU cost.
    */
   constructor(opts: { chunkers?: number; sealers?: number } = {}) {
     const cores = Math.max(2, availableParallelism());
@@ -163,6 +163,11 @@ export class ChunkPool {
       treeCompression: repo.version >= 2 ? (repo.compression === 'max' ? 'max' : 'auto') : 'off',
     };
     return this;
+  }
+
+  /** Starts the chunk workers now rather than on the first file (after attach). */
+  warmUp(): void {
+    if (this.chunkers.length === 0 && this.chunkerInit) this.startChunkers();
   }
 
   /** Files worth keeping in flight to keep every worker busy. */
