@@ -6,8 +6,9 @@
  * OpenSSL's assembly implementation runs at >10 GB/s. AES-256-CTR and SHA-256 exist in
  * node:crypto, but every call there allocates a cipher object and fresh output buffers
  * (measured: ~1.2 GB/s for AES-CTR and a large share of all garbage in backup, restore
- * and check); here they write into buffers the caller owns (OpenSSL: ~7 GB/s). We do not
- * implement any algorithm, we only call OpenSSL's EVP interfaces.
+ * and check); here they write into buffers the caller owns (OpenSSL: ~7 GB/s). This file
+ * implements no algorithm, it only calls OpenSSL's EVP interfaces; the one algorithm in
+ * the addon is scrypt's ROMix in scrypt-lanes.c, which OpenSSL does not expose per lane.
  */
 #include <node_api.h>
 #include <openssl/evp.h>
