@@ -11,6 +11,7 @@
  * the addon is scrypt's ROMix in scrypt-lanes.c, which OpenSSL does not expose per lane.
  */
 #include <node_api.h>
+#include "addon.h"
 #include <openssl/evp.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -139,10 +140,7 @@ static napi_value Sha256Hex(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void register_fs_extra(napi_env env, napi_value exports);
-void register_scrypt_lanes(napi_env env, napi_value exports);
-
-static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
   napi_set_named_property(env, exports, name, fn);

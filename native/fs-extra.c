@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "addon.h"
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -321,23 +322,13 @@ static napi_value LowerThreadPriority(napi_env env, napi_callback_info info) {
 }
 
 void register_fs_extra(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "lowerThreadPriority", NAPI_AUTO_LENGTH, LowerThreadPriority, NULL, &fn);
-  napi_set_named_property(env, exports, "lowerThreadPriority", fn);
-  napi_create_function(env, "scanDir", NAPI_AUTO_LENGTH, ScanDirFn, NULL, &fn);
-  napi_set_named_property(env, exports, "scanDir", fn);
-  napi_create_function(env, "preallocate", NAPI_AUTO_LENGTH, Preallocate, NULL, &fn);
-  napi_set_named_property(env, exports, "preallocate", fn);
-  napi_create_function(env, "fadviseWillNeed", NAPI_AUTO_LENGTH, FadviseWillNeed, NULL, &fn);
-  napi_set_named_property(env, exports, "fadviseWillNeed", fn);
-  napi_create_function(env, "lutimesNs", NAPI_AUTO_LENGTH, LutimesNs, NULL, &fn);
-  napi_set_named_property(env, exports, "lutimesNs", fn);
-  napi_create_function(env, "llistxattr", NAPI_AUTO_LENGTH, Llistxattr, NULL, &fn);
-  napi_set_named_property(env, exports, "llistxattr", fn);
-  napi_create_function(env, "lgetxattr", NAPI_AUTO_LENGTH, Lgetxattr, NULL, &fn);
-  napi_set_named_property(env, exports, "lgetxattr", fn);
-  napi_create_function(env, "lsetxattr", NAPI_AUTO_LENGTH, Lsetxattr, NULL, &fn);
-  napi_set_named_property(env, exports, "lsetxattr", fn);
-  napi_create_function(env, "mknod", NAPI_AUTO_LENGTH, Mknod, NULL, &fn);
-  napi_set_named_property(env, exports, "mknod", fn);
+  export_fn(env, exports, "lowerThreadPriority", LowerThreadPriority);
+  export_fn(env, exports, "scanDir", ScanDirFn);
+  export_fn(env, exports, "preallocate", Preallocate);
+  export_fn(env, exports, "fadviseWillNeed", FadviseWillNeed);
+  export_fn(env, exports, "lutimesNs", LutimesNs);
+  export_fn(env, exports, "llistxattr", Llistxattr);
+  export_fn(env, exports, "lgetxattr", Lgetxattr);
+  export_fn(env, exports, "lsetxattr", Lsetxattr);
+  export_fn(env, exports, "mknod", Mknod);
 }

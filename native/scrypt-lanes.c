@@ -15,6 +15,7 @@
  *   128*r*N-byte table, so memory is threads tables rather than one.
  */
 #include <node_api.h>
+#include "addon.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -195,7 +196,5 @@ static napi_value ScryptLanes(napi_env env, napi_callback_info info) {
 }
 
 void register_scrypt_lanes(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "scryptLanes", NAPI_AUTO_LENGTH, ScryptLanes, NULL, &fn);
-  napi_set_named_property(env, exports, "scryptLanes", fn);
+  export_fn(env, exports, "scryptLanes", ScryptLanes);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { LocalBackend } from './local.js';
+import { localRepoPath } from './repo-string.js';
 
 export interface BackendOptions {
   /** Files with PEM CA certificates to trust for TLS, in addition to the system's (restic --cacert). */
@@ -23,10 +24,10 @@ export async function openBackend(repo: string, opts: BackendOptions = {}): Prom
     }
     return openRestBackend(repo, cacert ? { cacert } : {});
   }
-  if (/^(s3|sftp|b2|azure|gs|swift|rclone):/.test(repo)) {
+  const p = localRepoPath(repo);
+  if (p === undefined) {
     throw new UsageError(`backend '${repo.split(':')[0]}' is not supported yet`, { hint: 'use a local path or rest:http(s)://host:port/path/' });
   }
-  const p = repo.startsWith('local:') ? repo.slice('local:'.length) : repo;
   if (!p) throw new UsageError('empty repository path');
   return new LocalBackend(path.resolve(p));
 }

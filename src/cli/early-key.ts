@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { localRepoPath } from '../backend/repo-string.js';
 import { commandName, optionValue } from './commands/registry.js';
 import { repoLocation } from './location.js';
 import { peekPassword } from './password.js';
@@ -13,12 +14,6 @@ const NO_KEY = new Set(['init', 'version', 'server', 'demo', 'help']);
  * itself, so they keep to one table.
  */
 const LARGE = new Set(['backup', 'restore', 'check', 'prune', 'forget', 'copy', 'dump', 'repair', 'recover']);
-
-/** The directory of a local repository location (a path or `local:path`), else undefined. */
-function localPath(location: string): string | undefined {
-  if (location.startsWith('local:')) return location.slice('local:'.length) || undefined;
-  return /^[a-z0-9]+:/i.test(location) ? undefined : location;
-}
 
 /** The longest the program's loading waits for the key derivation to start. */
 const EARLY_WAIT_MS = 100;
@@ -51,8 +46,8 @@ export function startKeyDerivation(argv: string[], env: NodeJS.ProcessEnv): Prom
   const hint = optionValue(argv, ['--key-hint']) ?? env['RESTIC_KEY_HINT'];
   const lanes = LARGE.has(name) ? Math.min(2, availableParallelism()) : 1;
   const started = (async () => {
-    const local = localPath(location);
-    if (local !== undefined) {
+    const local = localRepoPath(location);
+    if (local) {
       const { startLocalKeySearch } = await import('../repository/local-key-start.js');
       return startLocalKeySearch(local, password, hint, lanes);
     }

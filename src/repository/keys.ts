@@ -6,7 +6,7 @@ import { deriveKey, open, seal, sha256Hex, validScryptParams, SALT_SIZE, type Cr
 import { BackendNotFoundError, FormatError, IntegrityError, WrongPasswordError } from '../errors/index.js';
 import { decodeKeyFile, decodeMasterKey, encodeKeyFile, encodeMasterKey, type KeyFile } from '../format/key-file.js';
 import { goTimeNow } from './clock.js';
-import { keySearchOrder } from './key-order.js';
+import { keySearchOrder, startDerivation } from './key-search.js';
 
 export interface OpenedKey {
   keyId: string;
@@ -62,9 +62,7 @@ export async function searchKey(backend: Backend, password: string, hint?: strin
 export async function startKeySearch(backend: Backend, password: string, hint?: string, lanes = 1): Promise<void> {
   const [first] = await keyCandidates(backend, hint);
   if (first === undefined) return;
-  const kf = await loadKeyFile(backend, first);
-  const params = { N: kf.N, r: kf.r, p: kf.p };
-  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params, lanes).catch(() => undefined);
+  startDerivation(await loadKeyFile(backend, first), password, lanes);
 }
 
 /**

@@ -1,9 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deriveKey, SALT_SIZE, validScryptParams } from '../crypto/kdf.js';
 import { decodeKeyFile } from '../format/key-file.js';
 import { isId } from '../util/hex.js';
-import { keySearchOrder } from './key-order.js';
+import { keySearchOrder, startDerivation } from './key-search.js';
 
 /**
  * startKeySearch (keys.ts) for a repository in a local directory, loading as few modules as
@@ -17,7 +16,5 @@ export async function startLocalKeySearch(root: string, password: string, hint: 
   const dir = path.join(root, 'keys');
   const [first] = keySearchOrder((await readdir(dir)).filter(isId), hint);
   if (first === undefined) return;
-  const kf = decodeKeyFile(await readFile(path.join(dir, first)));
-  const params = { N: kf.N, r: kf.r, p: kf.p };
-  if (validScryptParams(params) && kf.salt.length === SALT_SIZE) deriveKey(password, kf.salt, params, lanes).catch(() => undefined);
+  startDerivation(decodeKeyFile(await readFile(path.join(dir, first))), password, lanes);
 }

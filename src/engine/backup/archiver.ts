@@ -27,6 +27,15 @@ type ParentTree = Map<string, TreeNode> | undefined;
 
 const NO_MARKERS: ReadonlySet<string> = new Set();
 
+/**
+ * The parent's node when `node` encodes exactly as it (same metadata and, for a directory,
+ * the same subtree), else `node`: saveDirContents recognises a directory whose every entry
+ * is the parent's own node and reuses the parent's tree.
+ */
+function sameNode(prev: TreeNode | undefined, node: TreeNode): TreeNode {
+  return prev?.type === node.type && encodeNode(prev) === encodeNode(node) ? prev : node;
+}
+
 /** Walks the targets, saves file contents through the chunk pool and writes the tree blobs. */
 export class Archiver {
   readonly counters: BackupCounters = {
@@ -163,7 +172,7 @@ export class Archiver {
       if (!prevDir) this.counters.dirsNew++;
       else if (prevDir.subtree === r.id) this.counters.dirsUnmodified++;
       else this.counters.dirsChanged++;
-      return prevDir && prevDir.subtree === r.id && encodeNode(prevDir) === encodeNode(node) ? prevDir : node;
+      return sameNode(prevDir, node);
     }
     if (node.type === 'file') {
       if (excludes.bySize(Number(st.size))) {
@@ -172,7 +181,7 @@ export class Archiver {
       }
       return this.saveFile(p, node, prev);
     }
-    return prev?.type === node.type && encodeNode(prev) === encodeNode(node) ? prev : node;
+    return sameNode(prev, node);
   }
 
   /** Reads a new or changed file (unchanged ones were taken from the parent in saveEntry). */

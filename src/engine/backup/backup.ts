@@ -5,7 +5,7 @@ import { goTimeNow, type Repository, type SnapshotWithId } from '../../repositor
 import { Archiver } from './archiver.js';
 import { ChunkPool } from './chunk-pool.js';
 export { ChunkPool };
-import { buildExcludeMatcher, type ExcludeMatcher, type ExcludeOptions } from './excludes.js';
+import { buildExcludeMatcher, type ExcludeOptions } from './excludes.js';
 import type { BackupEvent, BackupSummary } from './events.js';
 import { findLatestSnapshot } from '../snapshots/find.js';
 import { safeUsername } from '../../repository/keys.js';
@@ -38,13 +38,13 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
   const hostname = o.host ?? os.hostname();
   const absPaths = o.stdinFilename ? [`/${o.stdinFilename}`] : o.targets.map((t) => path.resolve(t));
   repo.dryRun = o.dryRun ?? false;
+  const excludes = await buildExcludeMatcher(o);
   // Chunk workers boot (a fifth of a second on a cold cache) while the index loads, so the
   // first changed file does not wait for them.
   const pool = (o.pool ?? new ChunkPool()).attach(repo);
   if (!o.stdinFilename) pool.warmUp();
-  let archiver: Archiver;
+  const archiver = new Archiver(repo, pool, { excludes, oneFileSystem: o.oneFileSystem ?? false, onEvent: o.onEvent });
   let parent: SnapshotWithId | undefined;
-  let excludes: ExcludeMatcher;
   let tree: string;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -57,10 +57,7 @@ export async function backup(repo: Repository, o: BackupOptions): Promise<Backup
     // The walk reads the parent's trees one by one; reading their packs ahead turns those
     // into page-cache hits instead of a disk round trip per directory.
     const prefetch = parent ? repo.prefetchTreePacks().catch(() => undefined) : undefined;
-    excludes = await buildExcludeMatcher(o);
-    const walker = new Archiver(repo, pool, { excludes, oneFileSystem: o.oneFileSystem ?? false, onEvent: o.onEvent });
-    archiver = walker;
-    timer = o.onStatus ? setInterval(() => o.onStatus!(walker, Date.now() - t0), 1000) : undefined;
+    timer = o.onStatus ? setInterval(() => o.onStatus!(archiver, Date.now() - t0), 1000) : undefined;
     tree = o.stdinFilename ? await archiver.runStdin(o.stdinFilename) : await archiver.run(o.targets, parent?.tree);
     await pool.drain();
     await cleanup;
