@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "cofre_native",
-      "sources": ["addon.c", "fs-extra.c", "scrypt-lanes.c"],
+      "sources": ["addon.c", "fs-extra.c", "scrypt-lanes.c", "socket-receive.c"],
       "cflags": ["-O3"]
     }
   ]

@@ -35,9 +35,29 @@ export interface NativeBinding {
   scryptLanes(blocks: Uint8Array, N: number, r: number, threads: number): Promise<void>;
   /** Sets the calling thread's nice value to `nice` if that is lower priority than now (Linux; no-op elsewhere). */
   lowerThreadPriority(nice: number): void;
+  /**
+   * Reads `remaining` more body bytes from a connection (dup of `socketFd`, non-blocking)
+   * on a thread of its own and writes `prefix` and them to `fileFd`, computing SHA-256 if
+   * `hash`. done(errno, bytes read from the socket, digest) runs on the JS thread; errno
+   * ECONNRESET also means the body ended early, ETIMEDOUT no data for `idleMs`, ECANCELED
+   * cancelReceive. The handle is for cancelReceive, valid until done runs.
+   */
+  receiveBody(
+    socketFd: number,
+    fileFd: number,
+    prefix: Uint8Array,
+    remaining: number,
+    hash: boolean,
+    idleMs: number,
+    done: (errno: number, received: number, digest: Buffer | null) => void,
+  ): ReceiveJob;
+  cancelReceive(job: ReceiveJob): void;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }
+
+/** An opaque handle of a running receiveBody. */
+export type ReceiveJob = { readonly __receiveJob: unique symbol };
 
 /**
  * Locates native/build/Release/cofre_native.node from either src/ (ts) or dist/src/ (js).

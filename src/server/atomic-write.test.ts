@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
-import { writeAtomic, WriteRefused } from './atomic-write.js';
+import { streamBody, writeAtomic, WriteRefused } from './atomic-write.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const dir = (): Promise<string> => fsp.mkdtemp(join(tmpdir(), 'cofre-aw-'));
@@ -15,7 +15,7 @@ test('stores a multi-megabyte body in many chunks exactly, leaving no temp file'
   const d = await dir();
   const body = Buffer.alloc(5 * 1024 * 1024 + 123);
   for (let i = 0; i < body.length; i++) body[i] = (i * 2654435761) >>> 24;
-  const n = await writeAtomic(d, sha(body), chunks(body, 65536), { expectedSha256: sha(body), expectedLength: body.length, fileMode: 0o600 });
+  const n = await writeAtomic(d, sha(body), streamBody(chunks(body, 65536)), { expectedSha256: sha(body), expectedLength: body.length, fileMode: 0o600 });
   assert.equal(n, body.length);
   assert.deepEqual(await fsp.readFile(join(d, sha(body))), body);
   assert.deepEqual(await fsp.readdir(d), [sha(body)]);
@@ -30,7 +30,7 @@ test('hash mismatch, wrong length and too many bytes are refused and leave nothi
     [{ maxBytes: 3 }, 'too-large'],
   ];
   for (const [opts, reason] of cases) {
-    await assert.rejects(writeAtomic(d, 'f', chunks(body, 2), { fileMode: 0o600, ...opts }), (e: unknown) => e instanceof WriteRefused && e.reason === reason);
+    await assert.rejects(writeAtomic(d, 'f', streamBody(chunks(body, 2)), { fileMode: 0o600, ...opts }), (e: unknown) => e instanceof WriteRefused && e.reason === reason);
   }
   assert.deepEqual(await fsp.readdir(d), []);
 });
@@ -40,7 +40,7 @@ test('a body shorter than its announced (preallocated) length is refused and lea
   const body = Buffer.alloc(3 << 20, 7);
   const announced = body.length + (1 << 20);
   await assert.rejects(
-    writeAtomic(d, sha(body), chunks(body, 65536), { expectedSha256: sha(body), expectedLength: announced, maxBytes: announced, fileMode: 0o600 }),
+    writeAtomic(d, sha(body), streamBody(chunks(body, 65536)), { expectedSha256: sha(body), expectedLength: announced, maxBytes: announced, fileMode: 0o600 }),
     (e: unknown) => e instanceof WriteRefused && e.reason === 'length-mismatch',
   );
   assert.deepEqual(await fsp.readdir(d), []);
@@ -49,18 +49,18 @@ test('a body shorter than its announced (preallocated) length is refused and lea
 test('a body that fails midway leaves nothing; the final name is never replaced', async () => {
   const d = await dir();
   const broken = new PassThrough();
-  const p = writeAtomic(d, 'x', broken, { fileMode: 0o600 });
+  const p = writeAtomic(d, 'x', streamBody(broken), { fileMode: 0o600 });
   broken.write(Buffer.alloc(2 << 20, 1));
   setTimeout(() => broken.destroy(new Error('client went away')), 20);
   await assert.rejects(p, /client went away/);
   assert.deepEqual(await fsp.readdir(d), []);
 
   await fsp.writeFile(join(d, 'x'), 'original');
-  await assert.rejects(writeAtomic(d, 'x', Readable.from([Buffer.from('new')]), { fileMode: 0o600 }), (e: unknown) => e instanceof WriteRefused && e.reason === 'exists');
+  await assert.rejects(writeAtomic(d, 'x', streamBody(Readable.from([Buffer.from('new')])), { fileMode: 0o600 }), (e: unknown) => e instanceof WriteRefused && e.reason === 'exists');
   assert.equal(await fsp.readFile(join(d, 'x'), 'utf8'), 'original');
   // Verified content under an existing name is identical by construction: accepted, unchanged.
   const same = Buffer.from('original');
   await fsp.writeFile(join(d, sha(same)), same);
-  await writeAtomic(d, sha(same), Readable.from([same]), { expectedSha256: sha(same), fileMode: 0o600 });
+  await writeAtomic(d, sha(same), streamBody(Readable.from([same])), { expectedSha256: sha(same), fileMode: 0o600 });
   assert.deepEqual((await fsp.readdir(d)).sort(), [sha(same), 'x'].sort());
 });

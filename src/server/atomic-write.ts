@@ -1,5 +1,5 @@
 /**
- * Write-once, all-or-nothing file creation from a stream: the body goes to a temp file in
+ * Write-once, all-or-nothing file creation from an upload: the body goes to a temp file in
  * the target directory while SHA-256 is computed, then fsync, then link() to the final
  * name (which fails instead of overwriting), unlink of the temp name and fsync of the
  * directory. Any failure removes the temp file, so the final name either does not exist
@@ -26,6 +26,17 @@ export class WriteRefused extends Error {
   constructor(readonly reason: WriteFailure) {
     super(reason);
   }
+}
+
+/** Where an upload's bytes come from: a stream (streamBody) or the socket itself (socket-body.ts). */
+export interface UploadBody {
+  /**
+   * Copies the whole body into `fd`, computing its SHA-256 (hex) when `hash` is set. More
+   * than `maxBytes` bytes is WriteRefused('too-large'); a body that ends early is an error
+   * with a `code` (ECONNRESET, ERR_STREAM_PREMATURE_CLOSE). Settles only once no write to
+   * `fd` is running.
+   */
+  copyTo(fd: number, hash: boolean, maxBytes: number): Promise<{ bytes: number; sha256: string | null }>;
 }
 
 export interface AtomicWriteOptions {
@@ -143,18 +154,29 @@ function copyToFile(body: Readable, fd: number, hash: Hash | null, maxBytes: num
   });
 }
 
+/** An upload arriving as a stream (node:http's request, or any Readable). */
+export function streamBody(body: Readable): UploadBody {
+  return {
+    async copyTo(fd, hash, maxBytes) {
+      const h = hash ? createHash('sha256') : null;
+      const bytes = await copyToFile(body, fd, h, maxBytes);
+      return { bytes, sha256: h ? h.digest('hex') : null };
+    },
+  };
+}
+
 /** Writes `body` to `dir/name` atomically; returns the number of bytes stored. */
-export async function writeAtomic(dir: string, name: string, body: Readable, opts: AtomicWriteOptions): Promise<number> {
+export async function writeAtomic(dir: string, name: string, body: UploadBody, opts: AtomicWriteOptions): Promise<number> {
   const finalPath = join(dir, name);
   const tempPath = join(dir, `${name}${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
   const fh = await fsp.open(tempPath, 'wx', opts.fileMode);
   let committed = false;
-  const hash = opts.expectedSha256 !== undefined ? createHash('sha256') : null;
   try {
     preallocate(fh.fd, opts.expectedLength);
-    const bytes = await copyToFile(body, fh.fd, hash, opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const verify = opts.expectedSha256 !== undefined;
+    const { bytes, sha256 } = await body.copyTo(fh.fd, verify, opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
     if (opts.expectedLength !== undefined && bytes !== opts.expectedLength) throw new WriteRefused('length-mismatch');
-    if (hash && hash.digest('hex') !== opts.expectedSha256) throw new WriteRefused('hash-mismatch');
+    if (verify && sha256 !== opts.expectedSha256) throw new WriteRefused('hash-mismatch');
     await syncIgnoringUnsupported(fh);
     await fh.close();
     await commit(tempPath, finalPath, opts.expectedSha256 !== undefined);

@@ -4,11 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { WriteRefused } from './atomic-write.js';
+import { streamBody, WriteRefused } from './atomic-write.js';
 import { errnoCode, PathEscapeError } from './confined-fs.js';
 import type { RepoRequest } from './context.js';
 import { parseRange } from './range.js';
 import { refuseWithBody, sendOk, sendStatus } from './respond.js';
+import { detachBody } from './socket-body.js';
 import type { FileRef } from './storage.js';
 import type { ObjectType } from './url-path.js';
 
@@ -33,6 +34,8 @@ export function failureStatus(err: unknown): number {
       return 403;
     case 'ECONNRESET':
     case 'ERR_STREAM_PREMATURE_CLOSE':
+    case 'ETIMEDOUT': // the client stopped sending (socket-body.ts)
+    case 'ECANCELED': // the connection was closed under a running upload (socket-body.ts)
       return 400; // truncated upload; the client is gone, this is for the log
     default:
       return 500;
@@ -138,6 +141,8 @@ async function getFile(r: RepoRequest, req: IncomingMessage, res: ServerResponse
 async function saveFile(r: RepoRequest, req: IncomingMessage, res: ServerResponse, ref: FileRef): Promise<void> {
   const { ctx } = r;
   let release: ((stored: number) => void) | null = null;
+  // Before the first await, so Node has read as little of a large body as possible.
+  const body = detachBody(req, res) ?? streamBody(req);
   try {
     // Refuse before reading a byte of the body: overwrites are never allowed.
     if (await ctx.storage.exists(r.folders, ref)) return refuseWithBody(req, res, 403);
@@ -159,7 +164,7 @@ async function saveFile(r: RepoRequest, req: IncomingMessage, res: ServerRespons
     ctx.metrics.inflightUploads++;
     let stored: number;
     try {
-      stored = await ctx.storage.save(r.folders, ref, req, {
+      stored = await ctx.storage.save(r.folders, ref, body, {
         verify: !ctx.opts.noVerifyUpload,
         expectedLength: length,
         maxBytes: length,

@@ -18,6 +18,7 @@ import { Htpasswd } from './htpasswd.js';
 import { Metrics } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { sendStatus } from './respond.js';
+import { SOCKET_IDLE_MS } from './socket-body.js';
 import { Storage } from './storage.js';
 import { UsageTracker } from './usage.js';
 import { loadUsersFile, type UsersConfig } from './users-file.js';
@@ -112,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server: http.Server = tlsFiles
     ? https.createServer({ ...httpOpts, ...tlsContextOptions(opts, tlsFiles) }, onRequest)
     : http.createServer(httpOpts, onRequest);
-  server.setTimeout(15 * 60_000, (socket) => socket.destroy());
+  server.setTimeout(SOCKET_IDLE_MS, (socket) => socket.destroy());
 
   let address: AddressInfo | string;
   try {

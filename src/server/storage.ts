@@ -5,9 +5,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { isId } from '../util/index.js';
-import { writeAtomic } from './atomic-write.js';
+import { writeAtomic, type UploadBody } from './atomic-write.js';
 import { errnoCode, type ConfinedFs } from './confined-fs.js';
 import { OBJECT_TYPES, type ObjectType } from './url-path.js';
 
@@ -121,7 +120,7 @@ export class Storage {
   async save(
     folders: readonly string[],
     ref: FileRef,
-    body: Readable,
+    body: UploadBody,
     opts: { verify: boolean; expectedLength?: number; maxBytes?: number },
   ): Promise<number> {
     await this.requireInitialised(folders, ref);
