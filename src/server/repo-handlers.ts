@@ -3,19 +3,18 @@
  * is one a restic client was built against; comments name the few deliberate differences.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { streamBody, WriteRefused } from './atomic-write.js';
 import { errnoCode, PathEscapeError } from './confined-fs.js';
 import type { RepoRequest } from './context.js';
 import { parseRange } from './range.js';
 import { refuseWithBody, sendOk, sendStatus } from './respond.js';
+import { sendFileRange } from './send-file.js';
 import { detachBody } from './socket-body.js';
 import type { FileRef } from './storage.js';
 import type { ObjectType } from './url-path.js';
 
 export const V1 = 'application/vnd.x.restic.rest.v1';
 export const V2 = 'application/vnd.x.restic.rest.v2';
-const READ_CHUNK = 1 << 20;
 
 /** Maps storage failures to statuses; logs what is not the client's fault. */
 export function failureStatus(err: unknown): number {
@@ -129,12 +128,13 @@ async function getFile(r: RepoRequest, req: IncomingMessage, res: ServerResponse
     res.end();
     return;
   }
-  const stream = file.fd.createReadStream({ start, end, highWaterMark: Math.min(READ_CHUNK, length) });
   try {
-    await pipeline(stream, res);
+    await sendFileRange(file.fd, start, length, res);
     if (ref.type !== 'config') r.ctx.metrics.record('read', r.principal.user, r.repo, ref.type, length);
   } catch (err) {
     r.info.error = (err as Error).message; // client went away mid-download
+  } finally {
+    await file.fd.close();
   }
 }
 

@@ -206,3 +206,52 @@ test('with --no-verify-upload a large body is stored as sent', async () => {
     await s.server.close();
   }
 });
+
+describe('large downloads', () => {
+  let s: Started;
+  const files: Buffer[] = [];
+  before(async () => {
+    s = await start();
+    await req('POST', `${s.base}/?create=true`);
+    // Sizes around the 1 MiB read buffer: below, exact, just above, several.
+    for (const size of [MiB - 1, MiB, MiB + 1, 5 * MiB + 333]) {
+      const body = randomBytes(size);
+      assert.equal((await upload(`${s.base}/data/${sha256(body)}`, body))?.status, 200);
+      files.push(body);
+    }
+  });
+  after(() => s.server.close());
+
+  test('many downloads at once each get exactly their file (read buffers are reused)', async () => {
+    const gets = await Promise.all([...files, ...files, ...files].map((f) => req('GET', `${s.base}/data/${sha256(f)}`)));
+    gets.forEach((g, i) => {
+      assert.equal(g.status, 200);
+      assert.ok(g.body.equals(files[i % files.length]!), `download ${i} differs`);
+    });
+  });
+
+  test('ranges across buffer boundaries', async () => {
+    const f = files[3]!;
+    for (const [a, b] of [[0, 0], [MiB - 2, MiB + 1], [MiB, 3 * MiB - 1], [5, f.length - 1], [f.length - 10, f.length - 1]] as const) {
+      const g = await req('GET', `${s.base}/data/${sha256(f)}`, { headers: { Range: `bytes=${a}-${b}` } });
+      assert.equal(g.status, 206);
+      assert.ok(g.body.equals(f.subarray(a, b + 1)), `range ${a}-${b}`);
+    }
+  });
+
+  test('a client leaving mid-download does not disturb the next ones', async () => {
+    const f = files[3]!;
+    await new Promise<void>((resolve) => {
+      const r = http.get(`${s.base}/data/${sha256(f)}`, { agent: false }, (res) => {
+        res.once('data', () => {
+          r.destroy();
+          resolve();
+        });
+      });
+      r.on('error', () => resolve());
+    });
+    await new Promise((res) => setTimeout(res, 50));
+    const gets = await Promise.all(files.map((x) => req('GET', `${s.base}/data/${sha256(x)}`)));
+    gets.forEach((g, i) => assert.ok(g.body.equals(files[i]!), `download ${i} after an aborted one`));
+  });
+});
