@@ -196,6 +196,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "setMallocTrimThreshold", SetMallocTrimThreshold);
   register_fs_extra(env, exports);
   register_scrypt_lanes(env, exports);
-  register_socket_receive(env, exports);
+  register_socket_io(env, exports);
   return exports;
 }

@@ -8,6 +8,6 @@ void export_fn(napi_env env, napi_value exports, const char *name, napi_callback
 
 void register_fs_extra(napi_env env, napi_value exports);
 void register_scrypt_lanes(napi_env env, napi_value exports);
-void register_socket_receive(napi_env env, napi_value exports);
+void register_socket_io(napi_env env, napi_value exports);
 
 #endif

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "cofre_native",
-      "sources": ["addon.c", "fs-extra.c", "scrypt-lanes.c", "socket-receive.c"],
+      "sources": ["addon.c", "fs-extra.c", "scrypt-lanes.c", "socket-io.c"],
       "cflags": ["-O3"]
     }
   ]

@@ -36,11 +36,11 @@ export interface NativeBinding {
   /** Sets the calling thread's nice value to `nice` if that is lower priority than now (Linux; no-op elsewhere). */
   lowerThreadPriority(nice: number): void;
   /**
-   * Reads `remaining` more body bytes from a connection (dup of `socketFd`, non-blocking)
+   * Reads `remaining` more body bytes from a connection (a dup of `socketFd`, non-blocking)
    * on a thread of its own and writes `prefix` and them to `fileFd`, computing SHA-256 if
    * `hash`. done(errno, bytes read from the socket, digest) runs on the JS thread; errno
    * ECONNRESET also means the body ended early, ETIMEDOUT no data for `idleMs`, ECANCELED
-   * cancelReceive. The handle is for cancelReceive, valid until done runs.
+   * cancelIo.
    */
   receiveBody(
     socketFd: number,
@@ -50,14 +50,22 @@ export interface NativeBinding {
     hash: boolean,
     idleMs: number,
     done: (errno: number, received: number, digest: Buffer | null) => void,
-  ): ReceiveJob;
-  cancelReceive(job: ReceiveJob): void;
+  ): SocketIoJob;
+  /**
+   * sendfile() of `length` bytes of `fileFd` from `offset` to a connection (a dup of
+   * `socketFd`, non-blocking) on a thread of its own. done(errno, bytes sent) runs on the JS
+   * thread; errno EIO means the file ended early, ETIMEDOUT the client took nothing for
+   * `idleMs`, ECANCELED cancelIo.
+   */
+  sendFileBody(socketFd: number, fileFd: number, offset: number, length: number, idleMs: number, done: (errno: number, sent: number) => void): SocketIoJob;
+  /** Makes a running receiveBody/sendFileBody stop (within 100 ms); only before its done ran. */
+  cancelIo(job: SocketIoJob): void;
   /** mode includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK). */
   mknod(path: Buffer, mode: number, dev: number): void;
 }
 
-/** An opaque handle of a running receiveBody. */
-export type ReceiveJob = { readonly __receiveJob: unique symbol };
+/** An opaque handle of a running receiveBody or sendFileBody. */
+export type SocketIoJob = { readonly __socketIoJob: unique symbol };
 
 /**
  * Locates native/build/Release/cofre_native.node from either src/ (ts) or dist/src/ (js).

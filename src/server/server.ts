@@ -18,7 +18,7 @@ import { Htpasswd } from './htpasswd.js';
 import { Metrics } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { sendStatus } from './respond.js';
-import { SOCKET_IDLE_MS } from './socket-body.js';
+import { SOCKET_IDLE_MS } from './raw-socket.js';
 import { Storage } from './storage.js';
 import { UsageTracker } from './usage.js';
 import { loadUsersFile, type UsersConfig } from './users-file.js';

@@ -19,14 +19,10 @@
  * checked before use; where they do not hold, the stream path is taken.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { getSystemErrorName } from 'node:util';
 import { native } from '../native/binding.js';
 import { WriteRefused, type UploadBody } from './atomic-write.js';
-
-/** A connection with no data for this long is dropped (server.setTimeout uses it too). */
-export const SOCKET_IDLE_MS = 15 * 60_000;
+import { errnoError, rawSocketFd, runSocketJob, SOCKET_IDLE_MS, type HttpSocket } from './raw-socket.js';
 
 /**
  * Bodies announcing fewer bytes stay on the stream path: a new connection for the next
@@ -34,13 +30,6 @@ export const SOCKET_IDLE_MS = 15 * 60_000;
  * snapshot and lock files are small).
  */
 const DETACH_MIN = 1 << 20;
-
-/** The node:http internals this module uses, as far as it uses them. */
-interface HttpSocket extends Socket {
-  _paused?: unknown;
-  _handle?: { fd?: unknown } | null;
-  encrypted?: boolean;
-}
 
 /**
  * Takes `req`'s body off node:http if it qualifies (plain connection, Content-Length of at
@@ -53,14 +42,13 @@ export function detachBody(req: IncomingMessage, res: ServerResponse): UploadBod
   const socket = req.socket as HttpSocket;
   const length = Number(req.headers['content-length']);
   if (
-    socket.encrypted ||
+    rawSocketFd(socket) === undefined ||
     req.headers['transfer-encoding'] !== undefined ||
     !Number.isSafeInteger(length) ||
     length < DETACH_MIN ||
     req.complete ||
     req.readableFlowing === true ||
-    typeof socket._paused !== 'boolean' ||
-    typeof socketFd(socket) !== 'number'
+    typeof socket._paused !== 'boolean'
   ) {
     return null;
   }
@@ -74,44 +62,22 @@ export function detachBody(req: IncomingMessage, res: ServerResponse): UploadBod
   // not see those reads (the thread has its own idle limit).
   socket.setTimeout(0);
   return {
-    copyTo(fileFd, hash, maxBytes) {
-      if (length > maxBytes) return Promise.reject(new WriteRefused('too-large'));
-      // Checked now, on the JS thread, which is where a destroyed socket's fd gets closed.
-      const fd = socket.destroyed ? undefined : socketFd(socket);
-      if (fd === undefined) return Promise.reject(receiveError(constants.errno.ECONNRESET));
+    async copyTo(fileFd, hash, maxBytes) {
+      if (length > maxBytes) throw new WriteRefused('too-large');
+      const fd = rawSocketFd(socket);
+      if (fd === undefined) throw receiveError(constants.errno.ECONNRESET);
       // Body bytes Node read before the pause wait in the request's buffer.
       const prefix = (req.read() as Buffer | null) ?? Buffer.alloc(0);
-      return new Promise((resolve, reject) => {
-        let running = true;
-        const cancel = (): void => {
-          if (running) native.cancelReceive(job);
-        };
-        const job = native.receiveBody(fd, fileFd, prefix, length - prefix.length, hash, SOCKET_IDLE_MS, (errno, received, digest) => {
-          running = false;
-          socket.off('close', cancel);
-          if (errno !== 0) return reject(receiveError(errno));
-          resolve({ bytes: prefix.length + received, sha256: digest ? digest.toString('hex') : null });
-        });
-        // Shutdown deadline or a destroyed connection: the thread stops within 100 ms.
-        socket.once('close', cancel);
-      });
+      const [errno, received, digest] = await runSocketJob<[number, number, Buffer | null]>(socket, (done) =>
+        native.receiveBody(fd, fileFd, prefix, length - prefix.length, hash, SOCKET_IDLE_MS, done),
+      );
+      if (errno !== 0) throw receiveError(errno);
+      return { bytes: prefix.length + received, sha256: digest ? digest.toString('hex') : null };
     },
   };
 }
 
-function socketFd(socket: HttpSocket): number | undefined {
-  const fd = socket._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
-
-/** An Error with node:fs's errno `code`; a body that ended early is ECONNRESET. */
+/** A body that ended early is ECONNRESET. */
 function receiveError(errno: number): Error {
-  let code: string;
-  try {
-    code = getSystemErrorName(-errno);
-  } catch {
-    code = 'EIO';
-  }
-  const what = code === 'ECONNRESET' ? 'the client closed the connection before the end of the body' : `receiving the body failed (${code})`;
-  return Object.assign(new Error(what), { code, errno: -errno });
+  return errnoError(errno, (code) => (code === 'ECONNRESET' ? 'the client closed the connection before the end of the body' : `receiving the body failed (${code})`));
 }

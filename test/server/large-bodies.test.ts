@@ -239,6 +239,40 @@ describe('large downloads', () => {
     }
   });
 
+  test('one keep-alive connection carries several downloads, ranges and other requests in turn', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: Buffer; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const r = http.request(`${s.base}${path}`, { method, headers, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), reused: r.reusedSocket }));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+    try {
+      const big = files[3]!;
+      const replies = [
+        await get(`/data/${sha256(big)}`),
+        await get(`/data/${sha256(big)}`, { Range: `bytes=${MiB}-${4 * MiB}` }),
+        await get(`/data/${sha256(files[0]!)}`),
+        await get(`/data/${sha256(big)}`, {}, 'HEAD'),
+        await get(`/data/`),
+        await get(`/data/${sha256(big)}`),
+      ];
+      assert.deepEqual(replies.map((r) => r.status), [200, 206, 200, 200, 200, 200]);
+      assert.deepEqual(replies.map((r) => r.reused), [false, true, true, true, true, true], 'every request after the first on the same connection');
+      assert.ok(replies[0]!.body.equals(big));
+      assert.ok(replies[1]!.body.equals(big.subarray(MiB, 4 * MiB + 1)));
+      assert.ok(replies[2]!.body.equals(files[0]!));
+      assert.equal(JSON.parse(replies[4]!.body.toString()).length, files.length);
+      assert.ok(replies[5]!.body.equals(big));
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('a client leaving mid-download does not disturb the next ones', async () => {
     const f = files[3]!;
     await new Promise<void>((resolve) => {
