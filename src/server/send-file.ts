@@ -79,7 +79,10 @@ async function sendRest(file: FileHandle, start: number, length: number, res: Se
   const socket = res.socket;
   const fd = rawSocketFd(socket);
   if (!socket || fd === undefined || res.writableLength !== 0 || socket.writableLength !== 0) return 0;
+  // Node's idle timer would not see the thread's progress; the thread has the same limit.
+  socket.setTimeout(0);
   const [errno] = await runSocketJob<[number, number]>(socket, (done) => native.sendFileBody(fd, file.fd, start, length, SOCKET_IDLE_MS, done));
+  socket.setTimeout(SOCKET_IDLE_MS);
   if (errno !== 0) throw errnoError(errno, (code) => (code === 'EIO' ? 'the file is shorter than its size said' : `sending the file failed (${code})`));
   return length;
 }

@@ -67,6 +67,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = opts.log ? new AccessLog(opts.log, opts.logFormat) : null;
 
   const inflight = new Set<ServerResponse>();
+  // Handlers outlive their response when the connection is closed under them (shutdown
+  // deadline): an upload's native read then stops and its temp file is removed after.
+  const handlers = new Set<Promise<void>>();
   let closing = false;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -97,11 +100,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       if (closing) server.closeIdleConnections();
     });
-    handleRequest(ctx, req, res, info).catch((err: unknown) => {
+    const handling = handleRequest(ctx, req, res, info).catch((err: unknown) => {
       info.error = (err as Error)?.message ?? String(err);
       opts.logger(`error: ${req.method} ${req.url}: ${info.error}`);
       sendStatus(res, 500);
     });
+    handlers.add(handling);
+    void handling.finally(() => handlers.delete(handling));
   };
 
   const httpOpts: http.ServerOptions = {
@@ -140,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await stopped;
       clearInterval(poll);
       clearTimeout(deadline);
+      await Promise.all(handlers);
       await log?.close();
     },
     async reload() {
