@@ -1,6 +1,6 @@
 /**
  * Large uploads on plain connections skip node:http's body path: Node stops reading the
- * socket, and a native thread (native/socket-receive.c) reads the rest of the body from it
+ * socket, and a native thread (native/socket-io.c) reads the rest of the body from it
  * in 1 MiB reads, hashes it and writes it to the temp file.
  *
  * Why: through node:http a pack upload arrives as one Buffer copy, JS callback, stream push

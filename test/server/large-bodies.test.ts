@@ -11,6 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startServer } from '../../src/server/index.js';
 import { makeCert, req, sha256, start, tempDir, type Started } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -288,4 +289,33 @@ describe('large downloads', () => {
     const gets = await Promise.all(files.map((x) => req('GET', `${s.base}/data/${sha256(x)}`)));
     gets.forEach((g, i) => assert.ok(g.body.equals(files[i]!), `download ${i} after an aborted one`));
   });
+});
+
+test('over a unix: socket large bodies go both ways, verified', async () => {
+  const dir = await tempDir('unix-large');
+  const sock = join(dir, 'rest.sock');
+  const server = await startServer({ path: join(dir, 'data'), listen: `unix:${sock}`, noAuth: true, logger: () => {} });
+  const call = (method: string, path: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const r = http.request({ socketPath: sock, path, method, headers: body ? { 'Content-Length': body.length } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+  try {
+    assert.equal((await call('POST', '/?create=true')).status, 200);
+    const body = randomBytes(3 * MiB + 5);
+    const stored = await call('POST', `/data/${sha256(body)}`, body);
+    assert.equal(stored.status, 200);
+    assert.equal(stored.headers.connection, 'close', 'read from the socket by the native thread');
+    assert.equal((await call('POST', `/data/${sha256('other')}`, body)).status, 400, 'hash still verified');
+    const got = await call('GET', `/data/${sha256(body)}`);
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(body));
+  } finally {
+    await server.close();
+  }
 });
