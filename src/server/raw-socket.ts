@@ -14,7 +14,9 @@ export const SOCKET_IDLE_MS = 15 * 60_000;
 /** The node:http internals used here and in socket-body.ts, as far as they are used. */
 export interface HttpSocket extends Socket {
   _paused?: unknown;
-  _handle?: { fd?: unknown } | null;
+  /** node:http's parser; `_consumed` when it reads the handle itself (no 'data' events). */
+  parser?: { _consumed?: unknown } | null;
+  _handle?: { fd?: unknown; reading?: unknown } | null;
   encrypted?: boolean;
 }
 

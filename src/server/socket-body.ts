@@ -14,9 +14,10 @@
  * request (one TCP handshake per pack, against megabytes of body). TLS connections keep
  * the stream path, since their bytes on the socket are ciphertext.
  *
- * This relies on two details of node:http (Node 20): a consumed socket stops reading on
- * socket.pause(), and its `_paused` flag keeps the server from resuming it. Both are
- * checked before use; where they do not hold, the stream path is taken.
+ * This relies on details of node:http (Node 20): its parser consumes the socket's handle
+ * (`parser._consumed`), a consumed socket stops reading on socket.pause(), and its
+ * `_paused` flag keeps the server from resuming it. They are checked before use; where
+ * they do not hold, the stream path is taken (a test asserts that it is not, on Node 20).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants } from 'node:os';
@@ -48,7 +49,10 @@ export function detachBody(req: IncomingMessage, res: ServerResponse): UploadBod
     length < DETACH_MIN ||
     req.complete ||
     req.readableFlowing === true ||
-    typeof socket._paused !== 'boolean'
+    typeof socket._paused !== 'boolean' ||
+    // Only a parser that reads the handle itself stops with it; one fed by 'data' events
+    // would go on reading beside the native thread.
+    socket.parser?._consumed !== true
   ) {
     return null;
   }
@@ -56,6 +60,12 @@ export function detachBody(req: IncomingMessage, res: ServerResponse): UploadBod
   // (request reads, response completion) from starting it again.
   socket._paused = true;
   socket.pause();
+  if (socket._handle?.reading !== false) {
+    // The handle did not stop: leave the body to node:http after all.
+    socket._paused = false;
+    socket.resume();
+    return null;
+  }
   res.shouldKeepAlive = false;
   res.setHeader('Connection', 'close');
   // Until the response, only the native thread reads this socket; Node's idle timer would
