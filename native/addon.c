@@ -22,7 +22,7 @@
 static EVP_MAC *poly_mac = NULL;
 static EVP_CIPHER *aes256ctr = NULL;
 static EVP_CIPHER *aes128ecb = NULL;
-static EVP_MD *sha256_md = NULL;
+EVP_MD *sha256_md = NULL;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 
 static void fetch_algorithms(void) {
@@ -32,7 +32,7 @@ static void fetch_algorithms(void) {
   sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static napi_value throw_error(napi_env env, const char *msg) {
+napi_value throw_error(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_COFRE_NATIVE", msg);
   return NULL;
 }

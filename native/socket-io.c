@@ -22,7 +22,6 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include "addon.h"
-#include <openssl/evp.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -148,7 +147,7 @@ static void receive(job_t *j) {
   if (buf == NULL) j->err = ENOMEM;
   if (!j->err && j->hash) {
     md = EVP_MD_CTX_new();
-    if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) j->err = EIO;
+    if (md == NULL || !EVP_DigestInit_ex2(md, sha256_md, NULL)) j->err = EIO;
   }
   if (!j->err) j->err = consume(j, md, j->prefix, j->prefix_len);
   while (!j->err && j->remaining > 0) {
@@ -201,11 +200,20 @@ static void *run(void *arg) {
   else send_file(j);
   close(j->sock);
   close(j->file);
+  j->sock = j->file = -1;
   /* call_done may free j before the call below returns. */
   napi_threadsafe_function tsfn = j->tsfn;
   napi_call_threadsafe_function(tsfn, j, napi_tsfn_blocking);
   napi_release_threadsafe_function(tsfn, napi_tsfn_release);
   return NULL;
+}
+
+/* Releases a job: its descriptors if still open (a job that never started), then memory. */
+static void free_job(job_t *j) {
+  if (j->sock >= 0) close(j->sock);
+  if (j->file >= 0) close(j->file);
+  free(j->prefix);
+  free(j);
 }
 
 /* On the JS thread: done(errno, bytesMoved, digest | null), then the job is freed. */
@@ -225,20 +233,7 @@ static void call_done(napi_env env, napi_value done, void *context, void *data) 
     napi_get_undefined(env, &undefined);
     napi_call_function(env, undefined, done, 3, argv, NULL);
   }
-  free(j->prefix);
-  free(j);
-}
-
-static napi_value throw_error(napi_env env, const char *msg) {
-  napi_throw_error(env, "ERR_COFRE_NATIVE", msg);
-  return NULL;
-}
-
-static void free_job(job_t *j) {
-  if (j->sock >= 0) close(j->sock);
-  if (j->file >= 0) close(j->file);
-  free(j->prefix);
-  free(j);
+  free_job(j);
 }
 
 /* Takes over a filled-in job: dups the descriptors and starts its thread; returns the handle. */

@@ -5,7 +5,6 @@
  * closes under it.
  */
 import type { Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
 import { native, type SocketIoJob } from '../native/binding.js';
 
 /** A connection with no progress for this long is dropped (server.setTimeout, native jobs). */
@@ -50,15 +49,4 @@ export function runSocketJob<A extends unknown[]>(socket: Socket, start: (done: 
     });
     socket.once('close', cancel);
   });
-}
-
-/** An Error carrying node:fs's errno `code` for a native job's errno. */
-export function errnoError(errno: number, describe: (code: string) => string): Error {
-  let code: string;
-  try {
-    code = getSystemErrorName(-errno);
-  } catch {
-    code = 'EIO';
-  }
-  return Object.assign(new Error(describe(code)), { code, errno: -errno });
 }

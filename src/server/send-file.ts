@@ -18,7 +18,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { native } from '../native/binding.js';
-import { errnoError, rawSocketFd, runSocketJob, SOCKET_IDLE_MS } from './raw-socket.js';
+import { errnoError } from '../native/errno.js';
+import { rawSocketFd, runSocketJob, SOCKET_IDLE_MS } from './raw-socket.js';
 
 /** Ranges below this are not worth a thread. */
 const SENDFILE_MIN = 256 << 10;

@@ -22,8 +22,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants } from 'node:os';
 import { native } from '../native/binding.js';
+import { errnoError } from '../native/errno.js';
 import { WriteRefused, type UploadBody } from './atomic-write.js';
-import { errnoError, rawSocketFd, runSocketJob, SOCKET_IDLE_MS, type HttpSocket } from './raw-socket.js';
+import { rawSocketFd, runSocketJob, SOCKET_IDLE_MS, type HttpSocket } from './raw-socket.js';
 
 /**
  * Bodies announcing fewer bytes stay on the stream path: a new connection for the next

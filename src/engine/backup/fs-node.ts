@@ -1,7 +1,7 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import { readFileSync } from 'node:fs';
-import { getSystemErrorMap } from 'node:util';
 import { native } from '../../native/binding.js';
+import { errnoError } from '../../native/errno.js';
 import { formatGoTimeOf, localOffsetSeconds } from '../../format/go-time.js';
 import { goModeFromUnix, type NodeType, type TreeNode } from '../../format/tree.js';
 
@@ -66,10 +66,7 @@ export interface DirEntry {
 
 /** An error like node:fs's for a failed system call. */
 function systemError(errno: number, syscall: string, path: Buffer): NodeJS.ErrnoException {
-  const [code, description] = getSystemErrorMap().get(-errno) ?? [`E${errno}`, 'unknown error'];
-  const err: NodeJS.ErrnoException = new Error(`${code}: ${description}, ${syscall} '${path.toString()}'`);
-  Object.assign(err, { code, errno: -errno, syscall, path: path.toString() });
-  return err;
+  return errnoError(errno, (code, description) => `${code}: ${description}, ${syscall} '${path.toString()}'`, { syscall, path: path.toString() });
 }
 
 const SCAN_FIELDS = 12;
