@@ -163,14 +163,15 @@ test('a backup running while another process runs forget: both succeed', { skip 
   assert.equal(locks().length, 1, 'the backup holds its lock');
 
   // forget needs an exclusive lock (as in restic); --retry-lock waits for the backup.
+  let out = '';
   const forget = new Promise<{ code: number | null; out: string }>((resolve) => {
     const p = spawn(process.execPath, [COFRE_CLI, 'forget', '--keep-last', '1', '--retry-lock', '2m'], { env: penv });
-    let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
     p.on('close', (code) => resolve({ code, out }));
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // The backup ends only once forget has met its lock (however slowly the machine starts it).
+  for (let i = 0; i < 1200 && !out.includes('already locked'); i++) await new Promise((r) => setTimeout(r, 50));
   backup.stdin.end('written while forget waits\n');
   assert.equal(await backupDone, 0, backupErr);
   const f = await forget;

@@ -133,14 +133,15 @@ test('prune refuses (exit 11) while a backup holds a lock, and can wait for it w
   assert.equal(readdirSync(locks).length, 1, 'prune left no lock behind');
 
   // With --retry-lock prune waits until the backup is done, then runs.
+  let out = '';
   const waiting = new Promise<{ code: number | null; out: string }>((resolve) => {
     const p = spawn(process.execPath, [join(process.cwd(), 'dist/src/cli/main.js'), 'prune', '--retry-lock', '1m'], { env });
-    let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => resolve({ code, out }));
+    p.on('close', (code) => resolve({ code, out }));
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // The backup ends only once prune has met its lock (however slowly the machine starts it).
+  for (let i = 0; i < 1000 && !out.includes('already locked'); i++) await new Promise((r) => setTimeout(r, 50));
   backup.stdin.end('data that arrives late\n');
   assert.equal(await exited, 0, 'the backup succeeded');
   const w = await waiting;

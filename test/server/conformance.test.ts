@@ -12,7 +12,7 @@ import { splitUrlPath } from '../../src/server/url-path.js';
 import { ConfinedFs, modesFor } from '../../src/server/confined-fs.js';
 import { parseServerArgs } from '../../src/server/args.js';
 import { Htpasswd } from '../../src/server/htpasswd.js';
-import { req, sha256, spawnServer, start, tempDir, V2, waitExit, writeHtpasswd } from './helpers.js';
+import { eventually, req, sha256, spawnServer, start, tempDir, V2, waitExit, writeHtpasswd } from './helpers.js';
 
 const D = 'this is a test blob\n';
 const ID = sha256(D);
@@ -137,12 +137,12 @@ test('aborted upload never replaces a completed one (TestAbortedRequest)', async
       }, 100);
     });
     await aborted;
-    await new Promise((r) => setTimeout(r, 100));
+    const leftovers = async (): Promise<string[]> => (await fsp.readdir(join(s.dir, 'data', 'b5'))).filter((n) => n !== X);
+    await eventually(async () => (await leftovers()).length === 0);
     const got = await req('GET', `${s.base}/data/${X}`);
     assert.equal(got.status, 200);
     assert.equal(got.text, 'foo\n');
-    const leftovers = (await fsp.readdir(join(s.dir, 'data', 'b5'))).filter((n) => n !== X);
-    assert.deepEqual(leftovers, [], 'the aborted upload left its temp file behind');
+    assert.deepEqual(await leftovers(), [], 'the aborted upload left its temp file behind');
   } finally {
     await s.server.close();
   }

@@ -12,7 +12,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { makeCert, req, sha256, start, tempDir, type Started } from './helpers.js';
+import { eventually, makeCert, req, sha256, start, tempDir, type Started } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -119,7 +119,7 @@ describe('large uploads read from the socket', () => {
     const body = randomBytes(4 * MiB);
     const id = sha256(body);
     assert.equal(await upload(`${s.base}/data/${id}`, body, { cutAfter: 2 * MiB + 7, pieces: 4, gapMs: 10 }), null);
-    for (let i = 0; i < 50 && (await leftovers(s.dir)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => (await leftovers(s.dir)).length === 0);
     await assert.rejects(fsp.stat(dataPath(s.dir, id)), /ENOENT/);
     assert.deepEqual(await leftovers(s.dir), []);
   });

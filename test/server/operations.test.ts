@@ -12,7 +12,7 @@ import { runServerCli } from '../../src/server/index.js';
 import { Htpasswd } from '../../src/server/htpasswd.js';
 import { execFile } from 'node:child_process';
 import tls from 'node:tls';
-import { makeCert, req, sha256, SERVER_MAIN, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
+import { eventually, makeCert, req, sha256, SERVER_MAIN, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
 
 function io(): { io: Parameters<typeof runServerCli>[1] & object; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -156,15 +156,17 @@ test('server command: user add/list/passwd/remove, SIGHUP reload, SIGTERM gracef
     await fsp.writeFile(users, 'users:\n  erin:\n    repos: ["**"]\n');
     assert.equal((await req('POST', `${url}other/?create=true`, erin)).status, 401, 'users file must not change before SIGHUP');
     child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal((await req('POST', `${url}other/?create=true`, erin)).status, 200, 'users file reloaded on SIGHUP');
+    const createOther = async (): Promise<number> => (await req('POST', `${url}other/?create=true`, erin)).status;
+    await eventually(async () => (await createOther()) === 200);
+    assert.equal(await createOther(), 200, 'users file reloaded on SIGHUP');
 
     await fsp.writeFile(pwFile, 'second-pw\n');
     o = io();
     assert.equal(await runServerCli(['server', 'user', 'passwd', 'erin', '--path', dir, '--password-file', pwFile, '--bcrypt-cost', '4'], o.io), 0, o.err());
     child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal((await req('GET', `${url}erin/box/keys/`, erin)).status, 401, 'old password refused');
+    const withOld = async (): Promise<number> => (await req('GET', `${url}erin/box/keys/`, erin)).status;
+    await eventually(async () => (await withOld()) === 401);
+    assert.equal(await withOld(), 401, 'old password refused');
     assert.equal((await req('GET', `${url}erin/box/keys/`, { auth: ['erin', 'second-pw'] })).status, 200);
 
     o = io();
