@@ -168,7 +168,7 @@ describe('large uploads and shutdown', () => {
     const t0 = Date.now();
     await s.server.close();
     const took = Date.now() - t0;
-    assert.ok(took < 3000, `close() took ${took} ms`);
+    assert.ok(took < 10_000, `close() took ${took} ms`);
     // close() returns once the cancelled upload has cleaned up after itself.
     await assert.rejects(fsp.stat(dataPath(s.dir, id)), /ENOENT/);
     assert.deepEqual(await leftovers(s.dir), []);

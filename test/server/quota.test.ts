@@ -8,7 +8,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { req, sha256, snapshotTree, start, tempDir, writeHtpasswd } from './helpers.js';
+import { eventually, req, sha256, snapshotTree, start, tempDir, writeHtpasswd } from './helpers.js';
 
 const blob = (n: number, seed: string): Buffer => Buffer.alloc(n, seed);
 
@@ -66,25 +66,31 @@ test('with a quota, uploads without Content-Length are refused with 411', async 
 });
 
 test('concurrent uploads cannot overshoot the quota together', async () => {
-  const s = await start({ maxSize: 10_000 });
+  const s = await start({ maxSize: 10_000, prometheus: true });
   try {
     await req('POST', `${s.base}/?create=true`);
     const a = blob(6_000, 'a');
     const b = blob(6_000, 'b');
     // A announces its size and sends half; while it is in flight B must be refused.
+    const r = http.request(`${s.base}/data/${sha256(a)}`, { method: 'POST', headers: { 'Content-Length': a.length } });
     const slow = new Promise<number>((resolve, reject) => {
-      const r = http.request(`${s.base}/data/${sha256(a)}`, { method: 'POST', headers: { 'Content-Length': a.length } }, (res) => {
+      r.on('response', (res) => {
         res.resume();
         resolve(res.statusCode!);
       });
       r.on('error', reject);
-      r.write(a.subarray(0, 3_000));
-      setTimeout(async () => {
-        const other = await req('POST', `${s.base}/data/${sha256(b)}`, { body: b });
-        assert.equal(other.status, 507, 'second upload must see the first one\'s reservation');
-        r.end(a.subarray(3_000));
-      }, 100);
     });
+    r.write(a.subarray(0, 3_000));
+    try {
+      // A is receiving (so it holds its reservation) once the gauge says so.
+      const inFlight = async (): Promise<boolean> => /^cofre_server_uploads_in_flight 1$/m.test((await req('GET', `${s.base}/metrics`)).text);
+      await eventually(inFlight);
+      assert.ok(await inFlight(), 'upload A is in flight');
+      const other = await req('POST', `${s.base}/data/${sha256(b)}`, { body: b });
+      assert.equal(other.status, 507, "second upload must see the first one's reservation");
+    } finally {
+      r.end(a.subarray(3_000));
+    }
     assert.equal(await slow, 200);
   } finally {
     await s.server.close();
