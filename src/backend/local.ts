@@ -3,7 +3,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { BackendError, BackendNotFoundError } from '../errors/index.js';
 import { native } from '../native/binding.js';
-import { isId, mapLimit } from '../util/index.js';
+import { isId, mapLimit, readFullyAt } from '../util/index.js';
 import { describeHandle, type Backend, type FileInfo, type FileType, type Handle } from './backend.js';
 
 const TYPE_DIRS: FileType[] = ['data', 'index', 'keys', 'locks', 'snapshots'];
@@ -44,12 +44,7 @@ async function readRange(fh: fsp.FileHandle, h: Handle, offset: number, length: 
 
 async function readRangeInto(fh: fsp.FileHandle, h: Handle, offset: number, buf: Uint8Array): Promise<void> {
   const length = buf.length;
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
+  const got = await readFullyAt(fh, buf, offset);
   if (got !== length) throw new BackendError(`${describeHandle(h)}: short read (${got} of ${length} bytes at offset ${offset}); the file is truncated`);
 }
 

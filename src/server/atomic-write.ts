@@ -179,7 +179,7 @@ export async function writeAtomic(dir: string, name: string, body: UploadBody, o
     if (verify && sha256 !== opts.expectedSha256) throw new WriteRefused('hash-mismatch');
     await syncIgnoringUnsupported(fh);
     await fh.close();
-    await commit(tempPath, finalPath, opts.expectedSha256 !== undefined);
+    await commit(tempPath, finalPath, verify);
     committed = true;
     await syncDir(dir);
     return bytes;

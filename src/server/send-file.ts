@@ -19,6 +19,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { native } from '../native/binding.js';
 import { errnoError } from '../native/errno.js';
+import { readFullyAt } from '../util/index.js';
 import { rawSocketFd, runSocketJob, SOCKET_IDLE_MS } from './raw-socket.js';
 
 /** Ranges below this are not worth a thread. */
@@ -96,20 +97,15 @@ async function copyRange(file: FileHandle, start: number, length: number, res: S
   // buffer whose write never completed (client gone) is dropped, not reused.
   let writing: { done: Promise<void>; buf: Buffer } | null = null;
   while (pos < end) {
-    const buf = take(Math.min(BUFFER_SIZE, end - pos));
-    const want = Math.min(buf.length, end - pos);
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await file.read(buf, got, want - got, pos + got);
-      if (bytesRead === 0) throw new Error(`file ended ${end - pos - got} bytes early`);
-      got += bytesRead;
-    }
+    const buf = take(Math.min(BUFFER_SIZE, end - pos)); // never more than the rest of the range
+    const got = await readFullyAt(file, buf, pos);
+    if (got < buf.length) throw new Error(`file ended ${end - pos - got} bytes early`);
     pos += got;
     if (writing) {
       await writing.done;
       give(writing.buf);
     }
-    const done = write(res, got === buf.length ? buf : buf.subarray(0, got));
+    const done = write(res, buf);
     done.catch(() => {}); // awaited below; until then a rejection must not count as unhandled
     writing = { done, buf };
   }

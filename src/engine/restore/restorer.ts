@@ -6,7 +6,7 @@ import { unixModeFromGo, type TreeNode } from '../../format/tree.js';
 import { plaintextLength } from '../../format/blob.js';
 import { native } from '../../native/binding.js';
 import type { Repository } from '../../repository/index.js';
-import { mapLimit, sharedTable } from '../../util/index.js';
+import { mapLimit, readFullyAt, sharedTable } from '../../util/index.js';
 import { compilePattern } from '../backup/excludes.js';
 import { workersBesideMain } from '../batch-worker.js';
 import { PieceReader, type LoadedPiece } from '../pieces.js';
@@ -273,7 +273,7 @@ async function verifyFile(repo: Repository, dest: Buffer, content: readonly stri
       const e = repo.index.lookup('data', id);
       const len = e ? plaintextLength(e) : 0;
       const buf = Buffer.alloc(len);
-      const { bytesRead } = await fh.read(buf, 0, len, pos);
+      const bytesRead = await readFullyAt(fh, buf, pos);
       pos += len;
       if (bytesRead !== len || sha256Hex(buf) !== id) {
         throw new Error(`verification failed: content of ${dest.toString()} at offset ${pos - len} does not match blob ${id}`);
