@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../helpers/eventually.js';
 import { cofre, COFRE_CLI, hasRestic, restic, RESTIC_BIN, tempDir } from '../helpers/restic.js';
 import { copyRepo, initFast, ok, PASSWORD, snapshotIds } from './prune-fixture.js';
 import { isId } from '../../src/util/index.js';
@@ -159,7 +160,7 @@ test('a backup running while another process runs forget: both succeed', { skip 
   const backupDone = new Promise<number | null>((resolve) => backup.on('close', (code) => resolve(code)));
   // Lock files only: a lock is written as a temporary file that is then linked into place.
   const locks = (): string[] => readdirSync(join(repo, 'locks')).filter(isId);
-  for (let i = 0; i < 200 && locks().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => locks().length > 0, 10_000);
   assert.equal(locks().length, 1, 'the backup holds its lock');
 
   // forget needs an exclusive lock (as in restic); --retry-lock waits for the backup.
@@ -171,7 +172,7 @@ test('a backup running while another process runs forget: both succeed', { skip 
     p.on('close', (code) => resolve({ code, out }));
   });
   // The backup ends only once forget has met its lock (however slowly the machine starts it).
-  for (let i = 0; i < 1200 && !out.includes('already locked'); i++) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => out.includes('already locked'), 60_000);
   backup.stdin.end('written while forget waits\n');
   assert.equal(await backupDone, 0, backupErr);
   const f = await forget;

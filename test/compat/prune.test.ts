@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isId } from '../../src/util/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { cofre, hasRestic, jsonLines, restic, RESTIC_BIN } from '../helpers/restic.js';
 import { assertSameTree, buildRepo, initFast, copyRepo, dirSize, listing, ok, restore, snapshotIds } from './prune-fixture.js';
 
@@ -126,7 +127,7 @@ test('prune refuses (exit 11) while a backup holds a lock, and can wait for it w
   // Lock files only: restic writes a lock as a temporary file, fsyncs it, then renames it.
   const locksDir = join(fx.repo, 'locks');
   const locks = (): string[] => (existsSync(locksDir) ? readdirSync(locksDir).filter(isId) : []);
-  for (let i = 0; i < 600 && locks().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => locks().length > 0, 30_000);
   assert.equal(locks().length, 1, 'the backup holds a lock');
 
   const refused = cofre(['prune'], fx.env);
@@ -144,7 +145,7 @@ test('prune refuses (exit 11) while a backup holds a lock, and can wait for it w
     p.on('close', (code) => resolve({ code, out }));
   });
   // The backup ends only once prune has met its lock (however slowly the machine starts it).
-  for (let i = 0; i < 1000 && !out.includes('already locked'); i++) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => out.includes('already locked'), 50_000);
   backup.stdin.end('data that arrives late\n');
   assert.equal(await exited, 0, 'the backup succeeded');
   const w = await waiting;

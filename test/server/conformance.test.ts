@@ -12,7 +12,8 @@ import { splitUrlPath } from '../../src/server/url-path.js';
 import { ConfinedFs, modesFor } from '../../src/server/confined-fs.js';
 import { parseServerArgs } from '../../src/server/args.js';
 import { Htpasswd } from '../../src/server/htpasswd.js';
-import { eventually, req, sha256, spawnServer, start, tempDir, V2, waitExit, writeHtpasswd } from './helpers.js';
+import { req, sha256, spawnServer, start, tempDir, V2, waitExit, writeHtpasswd } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const D = 'this is a test blob\n';
 const ID = sha256(D);

@@ -16,16 +16,6 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * Waits until `done()` holds, polling, for things the server finishes after its answer
- * (cleaning up an aborted upload, reloading on SIGHUP). A fixed sleep would fail on a
- * loaded CI machine; the assertion that follows still decides.
- */
-export async function eventually(done: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
-
 export async function tempDir(prefix: string): Promise<string> {
   return fsp.mkdtemp(join(tmpdir(), `cofre-${prefix}-`));
 }

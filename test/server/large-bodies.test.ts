@@ -12,7 +12,8 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { eventually, makeCert, req, sha256, start, tempDir, type Started } from './helpers.js';
+import { makeCert, req, sha256, start, tempDir, type Started } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const MiB = 1 << 20;
 

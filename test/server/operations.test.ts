@@ -12,7 +12,8 @@ import { runServerCli } from '../../src/server/index.js';
 import { Htpasswd } from '../../src/server/htpasswd.js';
 import { execFile } from 'node:child_process';
 import tls from 'node:tls';
-import { eventually, makeCert, req, sha256, SERVER_MAIN, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
+import { makeCert, req, sha256, SERVER_MAIN, spawnServer, start, tempDir, waitExit, writeHtpasswd } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 function io(): { io: Parameters<typeof runServerCli>[1] & object; out: () => string; err: () => string } {
   const stdout = new PassThrough();

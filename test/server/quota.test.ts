@@ -8,7 +8,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { eventually, req, sha256, snapshotTree, start, tempDir, writeHtpasswd } from './helpers.js';
+import { req, sha256, snapshotTree, start, tempDir, writeHtpasswd } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const blob = (n: number, seed: string): Buffer => Buffer.alloc(n, seed);
 
